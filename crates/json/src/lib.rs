@@ -1,0 +1,1 @@
+//! placeholder: replaced by the scanner in the next commit

@@ -1,0 +1,1 @@
+//! Digest file types (owned by the generator work; see crates/gen).
