@@ -22,7 +22,10 @@ pub struct TimeError {
 
 impl TimeError {
     fn new(text: &str, reason: &'static str) -> Self {
-        TimeError { text: text.chars().take(64).collect(), reason }
+        TimeError {
+            text: text.chars().take(64).collect(),
+            reason,
+        }
     }
 }
 
@@ -52,7 +55,9 @@ impl Timestamp {
         }
         let days = days_from_civil(y, mo, d);
         // A leap second (":60") is read as the first second of the next minute.
-        Some(Timestamp::from_secs(days * SECS_PER_DAY + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s)))
+        Some(Timestamp::from_secs(
+            days * SECS_PER_DAY + i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s),
+        ))
     }
 
     /// The civil UTC fields `(year, month, day, hour, minute, second)`.
@@ -61,7 +66,14 @@ impl Timestamp {
         let days = secs.div_euclid(SECS_PER_DAY);
         let rem = secs.rem_euclid(SECS_PER_DAY);
         let (y, m, d) = civil_from_days(days);
-        (y, m, d, (rem / 3600) as u32, ((rem % 3600) / 60) as u32, (rem % 60) as u32)
+        (
+            y,
+            m,
+            d,
+            (rem / 3600) as u32,
+            ((rem % 3600) / 60) as u32,
+            (rem % 60) as u32,
+        )
     }
 
     /// Parse CloudTrail's `eventTime` (`YYYY-MM-DDTHH:MM:SSZ`) quickly; anything else is handed
@@ -76,18 +88,17 @@ impl Timestamp {
             && b[13] == b':'
             && b[16] == b':'
             && b[19] == b'Z'
-        {
-            if let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) = (
+            && let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) = (
                 digits(&b[0..4]),
                 digits(&b[5..7]),
                 digits(&b[8..10]),
                 digits(&b[11..13]),
                 digits(&b[14..16]),
                 digits(&b[17..19]),
-            ) {
-                return Timestamp::from_civil(y as i64, mo, d, h, mi, s)
-                    .ok_or_else(|| TimeError::new(text, "a field is out of range"));
-            }
+            )
+        {
+            return Timestamp::from_civil(i64::from(y), mo, d, h, mi, s)
+                .ok_or_else(|| TimeError::new(text, "a field is out of range"));
         }
         Timestamp::parse_rfc3339(text)
     }
@@ -316,11 +327,19 @@ mod tests {
 
     #[test]
     fn event_time_round_trips() {
-        for s in ["1970-01-01T00:00:00Z", "2023-07-10T11:42:05Z", "2024-02-29T23:59:59Z", "2100-12-31T00:00:00Z"] {
+        for s in [
+            "1970-01-01T00:00:00Z",
+            "2023-07-10T11:42:05Z",
+            "2024-02-29T23:59:59Z",
+            "2100-12-31T00:00:00Z",
+        ] {
             let t = Timestamp::parse_event_time(s).unwrap();
             assert_eq!(t.to_rfc3339(), s);
         }
-        assert_eq!(Timestamp::parse_event_time("2023-07-10T11:42:05Z").unwrap().secs(), 1_688_989_325);
+        assert_eq!(
+            Timestamp::parse_event_time("2023-07-10T11:42:05Z").unwrap().secs(),
+            1_688_989_325
+        );
     }
 
     #[test]
@@ -344,8 +363,14 @@ mod tests {
         ] {
             assert_eq!(Timestamp::parse_rfc3339(s).unwrap(), want, "{s}");
         }
-        assert_eq!(Timestamp::parse_rfc3339("2024-05-01T09:30:00.250Z").unwrap().millis(), want.millis() + 250);
-        assert_eq!(Timestamp::parse_rfc3339("2024-05-01").unwrap().to_rfc3339(), "2024-05-01T00:00:00Z");
+        assert_eq!(
+            Timestamp::parse_rfc3339("2024-05-01T09:30:00.250Z").unwrap().millis(),
+            want.millis() + 250
+        );
+        assert_eq!(
+            Timestamp::parse_rfc3339("2024-05-01").unwrap().to_rfc3339(),
+            "2024-05-01T00:00:00Z"
+        );
     }
 
     #[test]
