@@ -439,6 +439,45 @@ impl<'a> Scanner<'a> {
         Raw::from_validated(self.body(start.min(self.pos), self.pos))
     }
 
+    /// From `start` (a `{` or `[`), move the cursor past the matching close without validating
+    /// the value or limiting its depth or string lengths: to step over a value that broke a
+    /// limit (but is otherwise well formed) and go on with the next one. Fails only when the
+    /// text ends first.
+    pub fn skip_balanced_from(&mut self, start: usize) -> Result<(), Error> {
+        let b = self.src;
+        let mut i = start;
+        let mut depth = 0u64;
+        while i < b.len() {
+            match b[i] {
+                b'"' => {
+                    i += 1;
+                    loop {
+                        match memchr::memchr2(b'"', b'\\', &b[i.min(b.len())..]) {
+                            Some(p) if b[i + p] == b'\\' => i += p + 2,
+                            Some(p) => {
+                                i += p;
+                                break;
+                            }
+                            None => return Err(Error::new(ErrorKind::UnexpectedEnd, b.len())),
+                        }
+                    }
+                }
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 {
+                        self.pos = i + 1;
+                        self.depth = 0;
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        Err(Error::new(ErrorKind::UnexpectedEnd, b.len()))
+    }
+
     /// Skip the value at the cursor and return its exact text.
     #[inline]
     pub fn skip_value_raw(&mut self) -> Result<Raw<'a>, Error> {

@@ -72,6 +72,12 @@ pub enum RecordErrorKind {
         /// Why it was refused.
         reason: &'static str,
     },
+    /// A value nested deeper, or a string longer, than the reader's limits.
+    #[error("{what} (limit)")]
+    OverLimit {
+        /// Which limit, in words.
+        what: String,
+    },
     /// Bytes that are not UTF-8 inside a string.
     #[error("invalid UTF-8 inside a string")]
     InvalidUtf8,
@@ -489,6 +495,30 @@ pub fn decode_event<'a>(sc: &mut Scanner<'a>) -> Result<Event<'a>, DecodeError> 
         sc.peek();
         sc.pos()
     };
+    match decode_at(sc, start) {
+        Err(DecodeError::Syntax(e))
+            if matches!(
+                e.kind,
+                json::ErrorKind::TooDeep { .. } | json::ErrorKind::StringTooLong { .. }
+            ) =>
+        {
+            // Well-formed but over a limit: step over the whole record and refuse only it.
+            match sc.skip_balanced_from(start) {
+                Ok(()) => Err(DecodeError::Record(RecordError {
+                    kind: RecordErrorKind::OverLimit {
+                        what: e.kind.to_string(),
+                    },
+                    offset: e.offset,
+                })),
+                // Not complete in the text given: the caller may have more.
+                Err(eof) => Err(DecodeError::Syntax(eof)),
+            }
+        }
+        other => other,
+    }
+}
+
+fn decode_at<'a>(sc: &mut Scanner<'a>, start: usize) -> Result<Event<'a>, DecodeError> {
     sc.take_utf8_error();
     let kind = sc.peek_kind()?;
     if kind != Kind::Object {
