@@ -39,7 +39,7 @@ mod string;
 pub use error::{Error, ErrorKind};
 pub use raw::{Raw, Value};
 pub use scan::{ArrayCursor, Limits, ObjectCursor, Scanner};
-pub use string::{escape_into, unescape};
+pub use string::{escape_into, minify_into, unescape};
 
 /// The six kinds of JSON value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -167,6 +167,39 @@ pub fn escape_into(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Append `text` (valid JSON) to `out` without the whitespace outside strings: the same value,
+/// byte for byte inside strings, on one line.
+pub fn minify_into(out: &mut Vec<u8>, text: &[u8]) {
+    let mut i = 0;
+    while i < text.len() {
+        let c = text[i];
+        match c {
+            b' ' | b'\n' | b'\r' | b'\t' => i += 1,
+            b'"' => {
+                let start = i;
+                i += 1;
+                loop {
+                    i = find_special(text, i);
+                    match text.get(i) {
+                        Some(b'\\') => i += 2,
+                        Some(b'"') => {
+                            i += 1;
+                            break;
+                        }
+                        Some(_) => i += 1,
+                        None => break,
+                    }
+                }
+                out.extend_from_slice(&text[start..i.min(text.len())]);
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +231,14 @@ mod tests {
         assert!(unescape(r"\x", 0).is_err());
         assert!(unescape(r"\u12", 0).is_err());
         assert!(unescape("\\", 0).is_err());
+    }
+
+    #[test]
+    fn minify_keeps_strings() {
+        let text = "{ \"a b\" : [ 1 ,\n 2 ],\t\"c\": \"x \\\" y\" }";
+        let mut out = Vec::new();
+        minify_into(&mut out, text.as_bytes());
+        assert_eq!(String::from_utf8(out).unwrap(), "{\"a b\":[1,2],\"c\":\"x \\\" y\"}");
     }
 
     #[test]

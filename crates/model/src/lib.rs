@@ -22,12 +22,14 @@ mod decode;
 pub mod digest;
 mod event;
 mod field;
+pub mod lookup;
 mod path;
 pub mod time;
 
 pub use decode::{DecodeError, RecordError, RecordErrorKind, decode_event, decode_event_text};
 pub use event::*;
 pub use field::{FieldId, FieldSet};
+pub use lookup::{EventFilter, LookupAttribute, LookupKey};
 pub use path::{Fanout, FieldPath, Step};
 pub use time::Timestamp;
 pub use trailguard_json::{Kind, Raw, Value};

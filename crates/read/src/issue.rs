@@ -162,15 +162,18 @@ impl IssueKind {
                 "json-invalid",
                 None,
                 format!(
-                    "invalid JSON: {}; the rest of the file ({rest_bytes} bytes) could not be read",
-                    error.kind
+                    "invalid JSON at byte {}: {}; the rest of the file ({rest_bytes} bytes) could not be read",
+                    error.offset, error.kind
                 ),
             ),
             K::JsonLine { error } => (
                 Severity::Skip,
                 "json-invalid-line",
                 Some(1),
-                format!("invalid JSON: {}; skipped to the next line", error.kind),
+                format!(
+                    "invalid JSON at byte {}: {}; skipped to the next line",
+                    error.offset, error.kind
+                ),
             ),
             K::Record(e) => {
                 use trailguard_model::RecordErrorKind as R;

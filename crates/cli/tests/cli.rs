@@ -1,0 +1,250 @@
+//! The `trailguard` command as users run it: whole outputs, exit codes, stderr messages.
+//!
+//! Modules by command; each test runs the real binary.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value as J;
+
+fn bin() -> Command {
+    let mut c = Command::cargo_bin("trailguard").unwrap();
+    c.env_remove("RUST_LOG").env("NO_COLOR", "1");
+    c
+}
+
+fn corpus() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/corpus")
+}
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+mod scan {
+    use super::*;
+
+    #[test]
+    fn corpus_report_snapshot() {
+        let out = bin()
+            .current_dir(corpus())
+            .args(["scan", ".", "--top", "5"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        insta::assert_snapshot!("scan_corpus_text", text);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("scanned in"), "{err}");
+    }
+
+    #[test]
+    fn corpus_json() {
+        let out = bin().args(["scan", "--json"]).arg(corpus()).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let v: J = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["schema"], "trailguard.scan/v1");
+        assert_eq!(v["summary"]["events"], 3277);
+        assert_eq!(v["files"]["read"], 130);
+        assert_eq!(v["skipped"]["records"], 5);
+        assert_eq!(v["skipped"]["skips"], 6);
+        assert_eq!(v["skipped"]["incomplete_files"], 1);
+        assert_eq!(v["summary"]["root"]["events"], 3);
+        assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    #[test]
+    fn strict_fails_on_skipped_input() {
+        bin()
+            .args(["scan", "--strict"])
+            .arg(corpus())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--strict: 6 input problems skipped data"));
+        bin()
+            .args(["scan", "--strict", "-q"])
+            .arg(corpus().join("invictus-aws_dataset"))
+            .assert()
+            .code(0);
+    }
+
+    #[test]
+    fn missing_source() {
+        bin()
+            .args(["scan", "/nonexistent/trail"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "error: cannot read the source /nonexistent/trail",
+            ));
+    }
+
+    #[test]
+    fn folder_without_cloudtrail_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "hello").unwrap();
+        bin().arg("scan").arg(dir.path()).assert().code(2).stderr(
+            predicate::str::contains("no CloudTrail files found")
+                .and(predicate::str::contains("1 other files left out")),
+        );
+    }
+
+    #[test]
+    fn stdin_gzip() {
+        let bytes = std::fs::read(corpus().join("trailscraper/tests/cloudtrail/data/111111111111_CloudTrail_eu-central-1_20171211T1505Z_A6kvhMoVeCsc7v8U.json.gz")).unwrap();
+        let out = bin().args(["scan", "-", "--json"]).write_stdin(bytes).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let v: J = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["summary"]["events"], 2);
+        assert_eq!(v["source"], "-");
+    }
+
+    #[test]
+    fn damaged_input_is_named_and_the_rest_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = std::fs::read(corpus().join(
+            "invictus-aws_dataset/CloudTrail/218007301253_CloudTrail_us-east-1_20230710T1145Z_7xgocspSowgK0Gto.json",
+        ))
+        .unwrap();
+        let z = gz(&good);
+        std::fs::write(dir.path().join("a-good.json.gz"), &z).unwrap();
+        std::fs::write(dir.path().join("b-cut.json.gz"), &z[..z.len() / 2]).unwrap();
+        std::fs::write(dir.path().join("c-empty.json"), b"").unwrap();
+        let out = bin().arg("scan").arg(dir.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("skip gzip-truncated × 1"), "{text}");
+        assert!(text.contains("b-cut.json.gz"), "{text}");
+        assert!(text.contains("skip file-empty × 1"), "{text}");
+        assert!(text.contains("c-empty.json: empty file"), "{text}");
+    }
+}
+
+mod events {
+    use super::*;
+
+    #[test]
+    fn table_of_one_api() {
+        let out = bin()
+            .args(["events", "--event-name", "StopLogging"])
+            .arg(corpus())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with("TIME  "), "{text}");
+        assert_eq!(lines.len(), 1 + 4, "{text}");
+        assert!(lines[1..].iter().all(|l| l.contains("StopLogging")));
+        // Input problems go to stderr, the listing to stdout.
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("warning: ") && err.contains("record skipped"), "{err}");
+    }
+
+    #[test]
+    fn jsonl_is_lossless_and_filters_combine() {
+        let out = bin()
+            .args([
+                "events",
+                "-q",
+                "--format",
+                "jsonl",
+                "--lookup-attribute",
+                "EventSource=ssm.amazonaws.com",
+            ])
+            .args([
+                "--error-code",
+                "*",
+                "--start-time",
+                "2023-07-10T13:50:00+02:00",
+                "--end-time",
+                "2023-07-10T12:00:00Z",
+            ])
+            .arg(corpus().join("invictus-aws_dataset"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(!text.is_empty());
+        for line in text.lines() {
+            let v: J = serde_json::from_str(line).unwrap();
+            assert_eq!(v["eventSource"], "ssm.amazonaws.com");
+            assert!(v["errorCode"].is_string());
+            let t = v["eventTime"].as_str().unwrap();
+            assert!(("2023-07-10T11:50:00Z"..="2023-07-10T12:00:00Z").contains(&t), "{t}");
+        }
+    }
+
+    #[test]
+    fn csv_and_max_results() {
+        let out = bin()
+            .args([
+                "events",
+                "-q",
+                "--format",
+                "csv",
+                "--max-results",
+                "7",
+                "--region",
+                "us-east-1",
+            ])
+            .arg(corpus())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text.matches("\r\n").count(), 8, "{text}");
+        assert!(text.starts_with("eventTime,eventSource,eventName,"));
+    }
+
+    #[test]
+    fn bad_arguments_are_errors() {
+        bin()
+            .args(["events", "--lookup-attribute", "Colour=blue"])
+            .arg(corpus())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("unknown attribute"));
+        bin()
+            .args(["events", "--start-time", "yesterday"])
+            .arg(corpus())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--start-time").and(predicate::str::contains("invalid time")));
+        bin()
+            .args([
+                "events",
+                "--start-time",
+                "2024-01-02T00:00:00Z",
+                "--end-time",
+                "2024-01-01T00:00:00Z",
+            ])
+            .arg(corpus())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("is after --end-time"));
+    }
+
+    #[test]
+    fn a_closed_pipe_is_not_an_error() {
+        // `trailguard events … | head -1`: the reader goes away; exit quietly with 0.
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("trailguard"))
+            .args(["events", "-q", "--format", "jsonl"])
+            .arg(corpus())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 16];
+        std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("error"));
+    }
+}

@@ -1,0 +1,12 @@
+//! Renderers. Each takes a finished result and a writer; none reads input or decides anything.
+//!
+//! - [`events`]: one line per record as a table, CSV or JSON lines (the record's own text).
+//! - [`scan`]: the scan report as text for a person or JSON for a machine.
+
+#![deny(missing_docs)]
+
+pub mod events;
+pub mod scan;
+mod text;
+
+pub use text::Style;
