@@ -67,6 +67,17 @@ pub(crate) enum Command {
     /// Filter and print records (time range, the LookupEvents attributes, account, region,
     /// error code) as a table, JSON lines or CSV.
     Events(EventsArgs),
+    /// Load a trail into the lake (Hive-partitioned Parquet, local or s3://): idempotent,
+    /// crash-safe, deduplicated by eventID.
+    Ingest(crate::commands::ingest::IngestArgs),
+    /// SQL over the lake (tables events and insights; Athena and CloudTrail Lake spellings run).
+    Query(crate::commands::query::QueryArgs),
+    /// Look events up in the lake like `aws cloudtrail lookup-events`.
+    Lookup(crate::commands::lookup::LookupArgs),
+    /// What one principal, access key or address did, in order.
+    Timeline(crate::commands::timeline::TimelineArgs),
+    /// Lake maintenance: table DDL for Athena/Trino/Spark, compaction, info.
+    Lake(crate::commands::lake::LakeCmdArgs),
 }
 
 /// How input is read.

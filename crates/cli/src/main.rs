@@ -32,6 +32,11 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(a) => commands::scan::run(a, &cli.global, &mut out),
         Command::Events(a) => commands::events::run(a, &cli.global, &mut out),
+        Command::Ingest(a) => commands::ingest::run(a, &cli.global, &mut out),
+        Command::Query(a) => commands::query::run(a, &cli.global, &mut out),
+        Command::Lookup(a) => commands::lookup::run(a, &cli.global, &mut out),
+        Command::Timeline(a) => commands::timeline::run(a, &cli.global, &mut out),
+        Command::Lake(a) => commands::lake::run(a, &cli.global, &mut out),
     };
     match result {
         Ok(code) => ExitCode::from(code),

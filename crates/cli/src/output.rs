@@ -31,6 +31,16 @@ impl Out {
     }
 }
 
+impl Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.w.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+}
+
 /// Set up logging to stderr: warnings by default, -v info, -vv debug; RUST_LOG overrides.
 pub(crate) fn init_logging(verbose: u8, quiet: bool) {
     let level = if quiet {

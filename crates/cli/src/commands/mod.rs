@@ -2,7 +2,12 @@
 //! exit status.
 
 pub(crate) mod events;
+pub(crate) mod ingest;
+pub(crate) mod lake;
+pub(crate) mod lookup;
+pub(crate) mod query;
 pub(crate) mod scan;
+pub(crate) mod timeline;
 
 use anyhow::Context;
 use trailguard_read::{FileList, ReadOptions};
