@@ -35,6 +35,8 @@ const MAX_DEPTH_CAP: u32 = 4096;
 #[derive(Clone, Debug)]
 pub struct Scanner<'a> {
     src: &'a [u8],
+    /// The whole text as `str` when it is valid UTF-8 (slicing it needs no re-validation).
+    text: Option<&'a str>,
     pos: usize,
     depth: u32,
     utf8_valid: bool,
@@ -49,23 +51,33 @@ impl<'a> Scanner<'a> {
         Self::with_limits(src, Limits::default())
     }
 
-    /// A scanner over `src` with the given limits.
+    /// A scanner over `src` with the given limits. The text is checked for UTF-8 once, here; a
+    /// character cut at the very end (a chunk of a stream) leaves the rest usable.
     pub fn with_limits(src: &'a [u8], limits: Limits) -> Self {
-        let utf8_valid = simdutf8::basic::from_utf8(src).is_ok();
-        Self::with_utf8_known(src, utf8_valid, limits)
+        let text = match simdutf8::compat::from_utf8(src) {
+            Ok(t) => Some(t),
+            Err(e) if e.error_len().is_none() => simdutf8::basic::from_utf8(&src[..e.valid_up_to()]).ok(),
+            Err(_) => None,
+        };
+        Self::build(src, text, limits)
     }
 
-    /// A scanner over text whose UTF-8 validity the caller already knows.
-    pub fn with_utf8_known(src: &'a [u8], utf8_valid: bool, limits: Limits) -> Self {
+    /// A scanner over text that is already a `str`.
+    pub fn from_str(text: &'a str, limits: Limits) -> Self {
+        Self::build(text.as_bytes(), Some(text), limits)
+    }
+
+    fn build(src: &'a [u8], text: Option<&'a str>, limits: Limits) -> Self {
         let limits = Limits {
             max_depth: limits.max_depth.min(MAX_DEPTH_CAP),
             ..limits
         };
         Scanner {
             src,
+            text,
             pos: 0,
             depth: 0,
-            utf8_valid,
+            utf8_valid: text.is_some(),
             defer_utf8: false,
             utf8_error: None,
             limits,
@@ -222,7 +234,11 @@ impl<'a> Scanner<'a> {
     fn body(&self, start: usize, end: usize) -> &'a str {
         // The text was checked for UTF-8 (whole, or this string alone in scan_string), and both
         // ends sit next to ASCII quotes, so they are character boundaries.
-        std::str::from_utf8(&self.src[start..end]).unwrap_or_default()
+        match self.text {
+            // Validated once: slicing checks only the two boundaries.
+            Some(t) => t.get(start..end).unwrap_or_default(),
+            None => std::str::from_utf8(&self.src[start..end]).unwrap_or_default(),
+        }
     }
 
     /// Decode the string at the cursor: borrowed when it has no escapes.

@@ -301,6 +301,49 @@ fn s<'e>(v: &'e Option<Str<'_>>) -> Option<&'e str> {
 }
 
 impl<'a> Event<'a> {
+    /// A record with every field absent, for decoders to fill in.
+    pub fn empty(raw: Raw<'a>) -> Self {
+        Event {
+            raw,
+            time: Timestamp::default(),
+            event_time: Cow::Borrowed(""),
+            event_version: None,
+            user_identity: None,
+            event_source: None,
+            event_name: None,
+            aws_region: None,
+            source_ip_address: None,
+            user_agent: None,
+            error_code: None,
+            error_message: None,
+            request_parameters: None,
+            response_elements: None,
+            additional_event_data: None,
+            request_id: None,
+            event_id: None,
+            event_type: None,
+            api_version: None,
+            management_event: None,
+            read_only: None,
+            resources: Vec::new(),
+            recipient_account_id: None,
+            service_event_details: None,
+            shared_event_id: None,
+            vpc_endpoint_id: None,
+            vpc_endpoint_account_id: None,
+            event_category: None,
+            addendum: None,
+            session_credential_from_console: None,
+            edge_device_details: None,
+            tls_details: None,
+            event_context: None,
+            insight_details: None,
+            extra: Vec::new(),
+            present: FieldSet::default(),
+            nulls: FieldSet::default(),
+        }
+    }
+
     /// The record's class: from `eventCategory`, else from the shape of the record.
     pub fn class(&self) -> EventClass {
         match self.event_category.as_deref() {

@@ -123,11 +123,7 @@ impl<'f, S: Sink + ?Sized> Decoder<'f, S> {
     pub(crate) fn feed(&mut self, buf: &[u8], base: u64, eof: bool) -> usize {
         // UTF-8 is checked once per chunk; a character cut at the end of the chunk is fine (no
         // complete string can contain it).
-        let utf8_ok = match simdutf8::compat::from_utf8(buf) {
-            Ok(_) => true,
-            Err(e) => e.error_len().is_none(),
-        };
-        let mut sc = Scanner::with_utf8_known(buf, utf8_ok, self.opts.json);
+        let mut sc = Scanner::with_limits(buf, self.opts.json);
         sc.set_defer_utf8_errors(true);
         let mut consumed = 0usize;
         if base == 0 && buf.starts_with(BOM) {
@@ -537,7 +533,7 @@ fn next_line_value(src: &[u8], start: usize, limits: json::Limits) -> Resync {
             continue;
         }
         let end = memchr::memchr(b'\n', &src[i..]).map_or(src.len(), |e| i + e);
-        let mut sc = Scanner::with_utf8_known(&src[i..end], false, limits);
+        let mut sc = Scanner::with_limits(&src[i..end], limits);
         sc.set_defer_utf8_errors(true);
         if sc.skip_value().is_ok() && sc.at_end() {
             return Resync::At(line);
