@@ -689,20 +689,12 @@ fn s3_object_call(c: &mut Ctx<'_>, j: &mut Json, put: bool) {
     j.kv("bucketName", &b.name);
     j.kv("Host", &host);
     j.kv("key", &key);
-    if put && c.chance(0.5) {
-        j.kv("x-amz-server-side-encryption", "aws:kms");
-    }
     j.close();
     if c.failed {
         j.knull("responseElements");
     } else if put {
         j.kobj("responseElements");
-        j.kv("x-amz-server-side-encryption", "aws:kms");
-        j.kv(
-            "x-amz-server-side-encryption-aws-kms-key-id",
-            &c.kms_key_arn(b.app),
-        );
-        j.kb("x-amz-server-side-encryption-bucket-key-enabled", true);
+        j.kv("x-amz-server-side-encryption", "AES256");
         j.close();
     } else {
         j.knull("responseElements");
@@ -823,7 +815,7 @@ fn push_session_token(c: &mut Ctx<'_>, j: &mut Json) {
     j.key("sessionToken");
     j.begin_str();
     j.buf.extend_from_slice(b"IQoJb3JpZ2luX2Vj");
-    ids::push_base64_random(&mut j.buf, c.rng, 380);
+    ids::push_base64_random(&mut j.buf, c.rng, 300);
     j.end_str();
 }
 
@@ -2149,7 +2141,7 @@ macro_rules! apis {
 }
 
 apis! {
-    EC2_DESCRIBE_INSTANCES = api("ec2.amazonaws.com", "DescribeInstances", "ec2:DescribeInstances", true, "1.10", ec2_describe_instances).errs(120, E_EC2_INST);
+    EC2_DESCRIBE_INSTANCES = api("ec2.amazonaws.com", "DescribeInstances", "ec2:DescribeInstances", true, "1.10", ec2_describe_instances).errs(300, E_EC2_INST);
     EC2_DESCRIBE_INSTANCE_STATUS = api("ec2.amazonaws.com", "DescribeInstanceStatus", "ec2:DescribeInstanceStatus", true, "1.10", ec2_describe_instance_status);
     EC2_DESCRIBE_SGS = api("ec2.amazonaws.com", "DescribeSecurityGroups", "ec2:DescribeSecurityGroups", true, "1.10", ec2_describe_sgs);
     EC2_DESCRIBE_VPCS = api("ec2.amazonaws.com", "DescribeVpcs", "ec2:DescribeVpcs", true, "1.10", ec2_describe_vpcs);
@@ -2159,123 +2151,123 @@ apis! {
     EC2_DESCRIBE_IMAGES = api("ec2.amazonaws.com", "DescribeImages", "ec2:DescribeImages", true, "1.10", ec2_describe_images);
     EC2_DESCRIBE_ROUTE_TABLES = api("ec2.amazonaws.com", "DescribeRouteTables", "ec2:DescribeRouteTables", true, "1.10", ec2_describe_route_tables);
     EC2_DESCRIBE_NICS = api("ec2.amazonaws.com", "DescribeNetworkInterfaces", "ec2:DescribeNetworkInterfaces", true, "1.10", ec2_describe_nics);
-    EC2_DESCRIBE_AZS = api("ec2.amazonaws.com", "DescribeAvailabilityZones", "ec2:DescribeAvailabilityZones", true, "1.10", ec2_describe_azs).errs(30, E_THROTTLE);
+    EC2_DESCRIBE_AZS = api("ec2.amazonaws.com", "DescribeAvailabilityZones", "ec2:DescribeAvailabilityZones", true, "1.10", ec2_describe_azs).errs(75, E_THROTTLE);
     EC2_DESCRIBE_TAGS = api("ec2.amazonaws.com", "DescribeTags", "ec2:DescribeTags", true, "1.10", ec2_describe_tags);
     EC2_DESCRIBE_LAUNCH_TEMPLATES = api("ec2.amazonaws.com", "DescribeLaunchTemplates", "ec2:DescribeLaunchTemplates", true, "1.10", ec2_describe_launch_templates);
-    EC2_CREATE_TAGS = api("ec2.amazonaws.com", "CreateTags", "ec2:CreateTags", false, "1.10", ec2_create_tags).errs(150, E_EC2_INST);
-    EC2_START_INSTANCES = api("ec2.amazonaws.com", "StartInstances", "ec2:StartInstances", false, "1.10", ec2_start).errs(200, E_EC2_INST);
-    EC2_STOP_INSTANCES = api("ec2.amazonaws.com", "StopInstances", "ec2:StopInstances", false, "1.10", ec2_stop).errs(200, E_EC2_INST);
-    EC2_TERMINATE_INSTANCES = api("ec2.amazonaws.com", "TerminateInstances", "ec2:TerminateInstances", false, "1.10", ec2_terminate).errs(100, E_EC2_INST);
-    EC2_RUN_INSTANCES = api("ec2.amazonaws.com", "RunInstances", "ec2:RunInstances", false, "1.10", ec2_run_instances).errs(300, E_STD);
-    EC2_CREATE_SNAPSHOT = api("ec2.amazonaws.com", "CreateSnapshot", "ec2:CreateSnapshot", false, "1.10", ec2_create_snapshot).errs(100, E_STD);
+    EC2_CREATE_TAGS = api("ec2.amazonaws.com", "CreateTags", "ec2:CreateTags", false, "1.10", ec2_create_tags).errs(375, E_EC2_INST);
+    EC2_START_INSTANCES = api("ec2.amazonaws.com", "StartInstances", "ec2:StartInstances", false, "1.10", ec2_start).errs(500, E_EC2_INST);
+    EC2_STOP_INSTANCES = api("ec2.amazonaws.com", "StopInstances", "ec2:StopInstances", false, "1.10", ec2_stop).errs(500, E_EC2_INST);
+    EC2_TERMINATE_INSTANCES = api("ec2.amazonaws.com", "TerminateInstances", "ec2:TerminateInstances", false, "1.10", ec2_terminate).errs(250, E_EC2_INST);
+    EC2_RUN_INSTANCES = api("ec2.amazonaws.com", "RunInstances", "ec2:RunInstances", false, "1.10", ec2_run_instances).errs(750, E_STD);
+    EC2_CREATE_SNAPSHOT = api("ec2.amazonaws.com", "CreateSnapshot", "ec2:CreateSnapshot", false, "1.10", ec2_create_snapshot).errs(250, E_STD);
 
-    S3_LIST_BUCKETS = api("s3.amazonaws.com", "ListBuckets", "s3:ListAllMyBuckets", true, "1.10", s3_list_buckets).s3().errs(80, E_DENY);
-    S3_GET_BUCKET_ACL = api("s3.amazonaws.com", "GetBucketAcl", "s3:GetBucketAcl", true, "1.10", s3_get_bucket_acl).s3().errs(80, E_DENY);
-    S3_GET_BUCKET_LOCATION = api("s3.amazonaws.com", "GetBucketLocation", "s3:GetBucketLocation", true, "1.10", s3_get_bucket_location).s3().errs(50, E_DENY);
-    S3_GET_BUCKET_POLICY = api("s3.amazonaws.com", "GetBucketPolicy", "s3:GetBucketPolicy", true, "1.10", s3_get_bucket_policy).s3().errs(900, E_S3_POLICY);
-    S3_GET_BUCKET_VERSIONING = api("s3.amazonaws.com", "GetBucketVersioning", "s3:GetBucketVersioning", true, "1.10", s3_get_bucket_versioning).s3().errs(50, E_DENY);
-    S3_GET_BUCKET_ENCRYPTION = api("s3.amazonaws.com", "GetBucketEncryption", "s3:GetEncryptionConfiguration", true, "1.10", s3_get_bucket_encryption).s3().errs(300, E_S3_ENC);
-    S3_GET_BUCKET_TAGGING = api("s3.amazonaws.com", "GetBucketTagging", "s3:GetBucketTagging", true, "1.10", s3_get_bucket_tagging).s3().errs(900, E_S3_TAGS);
-    S3_GET_PAB = api("s3.amazonaws.com", "GetBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock", true, "1.10", s3_get_pab).s3().errs(400, E_S3_PAB);
-    S3_GET_BUCKET_LOGGING = api("s3.amazonaws.com", "GetBucketLogging", "s3:GetBucketLogging", true, "1.10", s3_get_bucket_logging).s3().errs(50, E_DENY);
-    S3_HEAD_BUCKET = api("s3.amazonaws.com", "HeadBucket", "s3:ListBucket", true, "1.10", s3_head_bucket).s3().errs(80, E_DENY);
-    S3_PUT_BUCKET_TAGGING = api("s3.amazonaws.com", "PutBucketTagging", "s3:PutBucketTagging", false, "1.10", s3_put_bucket_tagging).s3().errs(100, E_DENY);
-    S3_GET_OBJECT = api("s3.amazonaws.com", "GetObject", "s3:GetObject", true, "1.10", s3_get_object).s3().data().errs(250, E_S3_OBJ);
-    S3_PUT_OBJECT = api("s3.amazonaws.com", "PutObject", "s3:PutObject", false, "1.10", s3_put_object).s3().data().errs(60, E_DENY);
+    S3_LIST_BUCKETS = api("s3.amazonaws.com", "ListBuckets", "s3:ListAllMyBuckets", true, "1.10", s3_list_buckets).s3().errs(200, E_DENY);
+    S3_GET_BUCKET_ACL = api("s3.amazonaws.com", "GetBucketAcl", "s3:GetBucketAcl", true, "1.10", s3_get_bucket_acl).s3().errs(200, E_DENY);
+    S3_GET_BUCKET_LOCATION = api("s3.amazonaws.com", "GetBucketLocation", "s3:GetBucketLocation", true, "1.10", s3_get_bucket_location).s3().errs(125, E_DENY);
+    S3_GET_BUCKET_POLICY = api("s3.amazonaws.com", "GetBucketPolicy", "s3:GetBucketPolicy", true, "1.10", s3_get_bucket_policy).s3().errs(2250, E_S3_POLICY);
+    S3_GET_BUCKET_VERSIONING = api("s3.amazonaws.com", "GetBucketVersioning", "s3:GetBucketVersioning", true, "1.10", s3_get_bucket_versioning).s3().errs(125, E_DENY);
+    S3_GET_BUCKET_ENCRYPTION = api("s3.amazonaws.com", "GetBucketEncryption", "s3:GetEncryptionConfiguration", true, "1.10", s3_get_bucket_encryption).s3().errs(750, E_S3_ENC);
+    S3_GET_BUCKET_TAGGING = api("s3.amazonaws.com", "GetBucketTagging", "s3:GetBucketTagging", true, "1.10", s3_get_bucket_tagging).s3().errs(2250, E_S3_TAGS);
+    S3_GET_PAB = api("s3.amazonaws.com", "GetBucketPublicAccessBlock", "s3:GetBucketPublicAccessBlock", true, "1.10", s3_get_pab).s3().errs(1000, E_S3_PAB);
+    S3_GET_BUCKET_LOGGING = api("s3.amazonaws.com", "GetBucketLogging", "s3:GetBucketLogging", true, "1.10", s3_get_bucket_logging).s3().errs(125, E_DENY);
+    S3_HEAD_BUCKET = api("s3.amazonaws.com", "HeadBucket", "s3:ListBucket", true, "1.10", s3_head_bucket).s3().errs(200, E_DENY);
+    S3_PUT_BUCKET_TAGGING = api("s3.amazonaws.com", "PutBucketTagging", "s3:PutBucketTagging", false, "1.10", s3_put_bucket_tagging).s3().errs(250, E_DENY);
+    S3_GET_OBJECT = api("s3.amazonaws.com", "GetObject", "s3:GetObject", true, "1.10", s3_get_object).s3().data().errs(625, E_S3_OBJ);
+    S3_PUT_OBJECT = api("s3.amazonaws.com", "PutObject", "s3:PutObject", false, "1.10", s3_put_object).s3().data().errs(150, E_DENY);
 
-    IAM_GET_USER = api("iam.amazonaws.com", "GetUser", "iam:GetUser", true, "1.09", iam_get_user).global("iam.amazonaws.com").errs(150, E_IAM_USER);
-    IAM_LIST_USERS = api("iam.amazonaws.com", "ListUsers", "iam:ListUsers", true, "1.09", iam_list_paged).global("iam.amazonaws.com").errs(100, E_DENY);
-    IAM_GET_ROLE = api("iam.amazonaws.com", "GetRole", "iam:GetRole", true, "1.09", iam_role_arg).global("iam.amazonaws.com").errs(250, E_IAM_ROLE);
-    IAM_LIST_ROLES = api("iam.amazonaws.com", "ListRoles", "iam:ListRoles", true, "1.09", iam_list_paged).global("iam.amazonaws.com").errs(100, E_DENY);
-    IAM_LIST_ATTACHED_ROLE_POLICIES = api("iam.amazonaws.com", "ListAttachedRolePolicies", "iam:ListAttachedRolePolicies", true, "1.09", iam_role_arg).global("iam.amazonaws.com").errs(150, E_IAM_ROLE);
-    IAM_LIST_ROLE_POLICIES = api("iam.amazonaws.com", "ListRolePolicies", "iam:ListRolePolicies", true, "1.09", iam_role_arg).global("iam.amazonaws.com").errs(150, E_IAM_ROLE);
-    IAM_GET_POLICY = api("iam.amazonaws.com", "GetPolicy", "iam:GetPolicy", true, "1.09", iam_get_policy).global("iam.amazonaws.com").errs(100, E_DENY);
-    IAM_GET_POLICY_VERSION = api("iam.amazonaws.com", "GetPolicyVersion", "iam:GetPolicyVersion", true, "1.09", iam_get_policy_version).global("iam.amazonaws.com").errs(100, E_DENY);
-    IAM_LIST_ACCESS_KEYS = api("iam.amazonaws.com", "ListAccessKeys", "iam:ListAccessKeys", true, "1.09", iam_user_arg).global("iam.amazonaws.com").errs(100, E_IAM_USER);
-    IAM_GET_ACCOUNT_SUMMARY = api("iam.amazonaws.com", "GetAccountSummary", "iam:GetAccountSummary", true, "1.09", req_null_resp_null).global("iam.amazonaws.com").errs(80, E_DENY);
-    IAM_LIST_MFA_DEVICES = api("iam.amazonaws.com", "ListMFADevices", "iam:ListMFADevices", true, "1.09", iam_user_arg).global("iam.amazonaws.com").errs(80, E_IAM_USER);
-    IAM_TAG_ROLE = api("iam.amazonaws.com", "TagRole", "iam:TagRole", false, "1.09", iam_tag_role).global("iam.amazonaws.com").errs(100, E_IAM_ROLE);
+    IAM_GET_USER = api("iam.amazonaws.com", "GetUser", "iam:GetUser", true, "1.09", iam_get_user).global("iam.amazonaws.com").errs(375, E_IAM_USER);
+    IAM_LIST_USERS = api("iam.amazonaws.com", "ListUsers", "iam:ListUsers", true, "1.09", iam_list_paged).global("iam.amazonaws.com").errs(250, E_DENY);
+    IAM_GET_ROLE = api("iam.amazonaws.com", "GetRole", "iam:GetRole", true, "1.09", iam_role_arg).global("iam.amazonaws.com").errs(625, E_IAM_ROLE);
+    IAM_LIST_ROLES = api("iam.amazonaws.com", "ListRoles", "iam:ListRoles", true, "1.09", iam_list_paged).global("iam.amazonaws.com").errs(250, E_DENY);
+    IAM_LIST_ATTACHED_ROLE_POLICIES = api("iam.amazonaws.com", "ListAttachedRolePolicies", "iam:ListAttachedRolePolicies", true, "1.09", iam_role_arg).global("iam.amazonaws.com").errs(375, E_IAM_ROLE);
+    IAM_LIST_ROLE_POLICIES = api("iam.amazonaws.com", "ListRolePolicies", "iam:ListRolePolicies", true, "1.09", iam_role_arg).global("iam.amazonaws.com").errs(375, E_IAM_ROLE);
+    IAM_GET_POLICY = api("iam.amazonaws.com", "GetPolicy", "iam:GetPolicy", true, "1.09", iam_get_policy).global("iam.amazonaws.com").errs(250, E_DENY);
+    IAM_GET_POLICY_VERSION = api("iam.amazonaws.com", "GetPolicyVersion", "iam:GetPolicyVersion", true, "1.09", iam_get_policy_version).global("iam.amazonaws.com").errs(250, E_DENY);
+    IAM_LIST_ACCESS_KEYS = api("iam.amazonaws.com", "ListAccessKeys", "iam:ListAccessKeys", true, "1.09", iam_user_arg).global("iam.amazonaws.com").errs(250, E_IAM_USER);
+    IAM_GET_ACCOUNT_SUMMARY = api("iam.amazonaws.com", "GetAccountSummary", "iam:GetAccountSummary", true, "1.09", req_null_resp_null).global("iam.amazonaws.com").errs(200, E_DENY);
+    IAM_LIST_MFA_DEVICES = api("iam.amazonaws.com", "ListMFADevices", "iam:ListMFADevices", true, "1.09", iam_user_arg).global("iam.amazonaws.com").errs(200, E_IAM_USER);
+    IAM_TAG_ROLE = api("iam.amazonaws.com", "TagRole", "iam:TagRole", false, "1.09", iam_tag_role).global("iam.amazonaws.com").errs(250, E_IAM_ROLE);
 
     STS_GET_CALLER_IDENTITY = api("sts.amazonaws.com", "GetCallerIdentity", "sts:GetCallerIdentity", true, "1.08", req_null_resp_null).errs(0, E_NONE);
-    STS_ASSUME_ROLE = api("sts.amazonaws.com", "AssumeRole", "sts:AssumeRole", true, "1.08", sts_assume_role).errs(80, E_DENY);
-    STS_ASSUME_ROLE_GLOBAL = api("sts.amazonaws.com", "AssumeRole", "sts:AssumeRole", true, "1.08", sts_assume_role).global("sts.amazonaws.com").errs(80, E_DENY);
-    STS_ASSUME_ROLE_WEB_IDENTITY = api("sts.amazonaws.com", "AssumeRoleWithWebIdentity", "sts:AssumeRoleWithWebIdentity", true, "1.08", sts_assume_role_web_identity).errs(40, E_DENY);
+    STS_ASSUME_ROLE = api("sts.amazonaws.com", "AssumeRole", "sts:AssumeRole", true, "1.08", sts_assume_role).errs(200, E_DENY);
+    STS_ASSUME_ROLE_GLOBAL = api("sts.amazonaws.com", "AssumeRole", "sts:AssumeRole", true, "1.08", sts_assume_role).global("sts.amazonaws.com").errs(200, E_DENY);
+    STS_ASSUME_ROLE_WEB_IDENTITY = api("sts.amazonaws.com", "AssumeRoleWithWebIdentity", "sts:AssumeRoleWithWebIdentity", true, "1.08", sts_assume_role_web_identity).errs(100, E_DENY);
 
-    KMS_DECRYPT = api("kms.amazonaws.com", "Decrypt", "kms:Decrypt", true, "1.11", kms_decrypt).errs(60, E_STD);
-    KMS_GENERATE_DATA_KEY = api("kms.amazonaws.com", "GenerateDataKey", "kms:GenerateDataKey", true, "1.11", kms_generate_data_key).errs(60, E_STD);
-    KMS_ENCRYPT = api("kms.amazonaws.com", "Encrypt", "kms:Encrypt", true, "1.11", kms_encrypt).errs(60, E_STD);
-    KMS_DESCRIBE_KEY = api("kms.amazonaws.com", "DescribeKey", "kms:DescribeKey", true, "1.11", kms_describe_key).errs(60, E_DENY);
-    KMS_LIST_ALIASES = api("kms.amazonaws.com", "ListAliases", "kms:ListAliases", true, "1.11", req_null_resp_null).errs(30, E_THROTTLE);
+    KMS_DECRYPT = api("kms.amazonaws.com", "Decrypt", "kms:Decrypt", true, "1.11", kms_decrypt).errs(300, E_STD);
+    KMS_GENERATE_DATA_KEY = api("kms.amazonaws.com", "GenerateDataKey", "kms:GenerateDataKey", true, "1.11", kms_generate_data_key).errs(300, E_STD);
+    KMS_ENCRYPT = api("kms.amazonaws.com", "Encrypt", "kms:Encrypt", true, "1.11", kms_encrypt).errs(150, E_STD);
+    KMS_DESCRIBE_KEY = api("kms.amazonaws.com", "DescribeKey", "kms:DescribeKey", true, "1.11", kms_describe_key).errs(150, E_DENY);
+    KMS_LIST_ALIASES = api("kms.amazonaws.com", "ListAliases", "kms:ListAliases", true, "1.11", req_null_resp_null).errs(75, E_THROTTLE);
     KMS_ROTATE_KEY = api("kms.amazonaws.com", "RotateKey", "kms:RotateKey", false, "1.11", kms_rotate_key).service_event().errs(0, E_NONE);
     KMS_TRAIL_DATA_KEY = api("kms.amazonaws.com", "GenerateDataKey", "kms:GenerateDataKey", true, "1.11", kms_trail_data_key).mgmt_home().errs(0, E_NONE);
     S3_TRAIL_ACL = api("s3.amazonaws.com", "GetBucketAcl", "s3:GetBucketAcl", true, "1.10", s3_trail_bucket_acl).s3().mgmt_home().errs(0, E_NONE);
 
-    LAMBDA_LIST_FUNCTIONS = api("lambda.amazonaws.com", "ListFunctions20150331", "lambda:ListFunctions", true, "1.08", lambda_list_functions).api_version("2015-03-31").errs(80, E_STD);
-    LAMBDA_GET_FUNCTION = api("lambda.amazonaws.com", "GetFunction20150331v2", "lambda:GetFunction", true, "1.08", lambda_fn_arg).api_version("2015-03-31").errs(150, E_LAMBDA_FN);
-    LAMBDA_GET_FUNCTION_CONFIGURATION = api("lambda.amazonaws.com", "GetFunctionConfiguration20150331v2", "lambda:GetFunctionConfiguration", true, "1.08", lambda_fn_arg).api_version("2015-03-31").errs(150, E_LAMBDA_FN);
-    LAMBDA_UPDATE_FUNCTION_CONFIGURATION = api("lambda.amazonaws.com", "UpdateFunctionConfiguration20150331v2", "lambda:UpdateFunctionConfiguration", false, "1.08", lambda_update_config).api_version("2015-03-31").errs(150, E_LAMBDA_FN);
-    LAMBDA_INVOKE = api("lambda.amazonaws.com", "Invoke", "lambda:InvokeFunction", false, "1.08", lambda_invoke).data().errs(80, E_THROTTLE);
+    LAMBDA_LIST_FUNCTIONS = api("lambda.amazonaws.com", "ListFunctions20150331", "lambda:ListFunctions", true, "1.08", lambda_list_functions).api_version("2015-03-31").errs(200, E_STD);
+    LAMBDA_GET_FUNCTION = api("lambda.amazonaws.com", "GetFunction20150331v2", "lambda:GetFunction", true, "1.08", lambda_fn_arg).api_version("2015-03-31").errs(375, E_LAMBDA_FN);
+    LAMBDA_GET_FUNCTION_CONFIGURATION = api("lambda.amazonaws.com", "GetFunctionConfiguration20150331v2", "lambda:GetFunctionConfiguration", true, "1.08", lambda_fn_arg).api_version("2015-03-31").errs(375, E_LAMBDA_FN);
+    LAMBDA_UPDATE_FUNCTION_CONFIGURATION = api("lambda.amazonaws.com", "UpdateFunctionConfiguration20150331v2", "lambda:UpdateFunctionConfiguration", false, "1.08", lambda_update_config).api_version("2015-03-31").errs(375, E_LAMBDA_FN);
+    LAMBDA_INVOKE = api("lambda.amazonaws.com", "Invoke", "lambda:InvokeFunction", false, "1.08", lambda_invoke).data().errs(200, E_THROTTLE);
 
-    DDB_DESCRIBE_TABLE = api("dynamodb.amazonaws.com", "DescribeTable", "dynamodb:DescribeTable", true, "1.08", ddb_describe_table).errs(80, E_DDB);
-    DDB_LIST_TABLES = api("dynamodb.amazonaws.com", "ListTables", "dynamodb:ListTables", true, "1.08", req_empty_resp_null).errs(40, E_DENY);
-    SQS_GET_QUEUE_ATTRIBUTES = api("sqs.amazonaws.com", "GetQueueAttributes", "sqs:GetQueueAttributes", true, "1.09", sqs_get_queue_attributes).errs(60, E_STD);
-    SQS_LIST_QUEUES = api("sqs.amazonaws.com", "ListQueues", "sqs:ListQueues", true, "1.09", req_empty_resp_null).errs(40, E_DENY);
-    SNS_GET_TOPIC_ATTRIBUTES = api("sns.amazonaws.com", "GetTopicAttributes", "sns:GetTopicAttributes", true, "1.09", sns_get_topic_attributes).errs(60, E_STD);
-    SNS_LIST_TOPICS = api("sns.amazonaws.com", "ListTopics", "sns:ListTopics", true, "1.09", req_null_resp_null).errs(40, E_DENY);
-    SSM_GET_PARAMETER = api("ssm.amazonaws.com", "GetParameter", "ssm:GetParameter", true, "1.08", ssm_get_parameter).errs(120, E_SSM_PARAM);
-    SSM_GET_PARAMETERS_BY_PATH = api("ssm.amazonaws.com", "GetParametersByPath", "ssm:GetParametersByPath", true, "1.08", ssm_get_parameters_by_path).errs(80, E_STD);
-    SSM_DESCRIBE_PARAMETERS = api("ssm.amazonaws.com", "DescribeParameters", "ssm:DescribeParameters", true, "1.08", ssm_describe_parameters).errs(150, E_STD);
-    SSM_UPDATE_INSTANCE_INFORMATION = api("ssm.amazonaws.com", "UpdateInstanceInformation", "ssm:UpdateInstanceInformation", false, "1.08", ssm_update_instance_information).errs(40, E_THROTTLE);
-    SSM_LIST_INSTANCE_ASSOCIATIONS = api("ssm.amazonaws.com", "ListInstanceAssociations", "ssm:ListInstanceAssociations", true, "1.08", ssm_list_instance_associations).errs(40, E_THROTTLE);
-    SECRETS_GET_SECRET_VALUE = api("secretsmanager.amazonaws.com", "GetSecretValue", "secretsmanager:GetSecretValue", true, "1.09", secrets_get_value).errs(100, E_SECRET);
-    SECRETS_DESCRIBE_SECRET = api("secretsmanager.amazonaws.com", "DescribeSecret", "secretsmanager:DescribeSecret", true, "1.09", secrets_describe).errs(100, E_SECRET);
-    SECRETS_LIST_SECRETS = api("secretsmanager.amazonaws.com", "ListSecrets", "secretsmanager:ListSecrets", true, "1.09", secrets_list).errs(60, E_DENY);
+    DDB_DESCRIBE_TABLE = api("dynamodb.amazonaws.com", "DescribeTable", "dynamodb:DescribeTable", true, "1.08", ddb_describe_table).errs(400, E_DDB);
+    DDB_LIST_TABLES = api("dynamodb.amazonaws.com", "ListTables", "dynamodb:ListTables", true, "1.08", req_empty_resp_null).errs(100, E_DENY);
+    SQS_GET_QUEUE_ATTRIBUTES = api("sqs.amazonaws.com", "GetQueueAttributes", "sqs:GetQueueAttributes", true, "1.09", sqs_get_queue_attributes).errs(300, E_STD);
+    SQS_LIST_QUEUES = api("sqs.amazonaws.com", "ListQueues", "sqs:ListQueues", true, "1.09", req_empty_resp_null).errs(100, E_DENY);
+    SNS_GET_TOPIC_ATTRIBUTES = api("sns.amazonaws.com", "GetTopicAttributes", "sns:GetTopicAttributes", true, "1.09", sns_get_topic_attributes).errs(150, E_STD);
+    SNS_LIST_TOPICS = api("sns.amazonaws.com", "ListTopics", "sns:ListTopics", true, "1.09", req_null_resp_null).errs(100, E_DENY);
+    SSM_GET_PARAMETER = api("ssm.amazonaws.com", "GetParameter", "ssm:GetParameter", true, "1.08", ssm_get_parameter).errs(600, E_SSM_PARAM);
+    SSM_GET_PARAMETERS_BY_PATH = api("ssm.amazonaws.com", "GetParametersByPath", "ssm:GetParametersByPath", true, "1.08", ssm_get_parameters_by_path).errs(200, E_STD);
+    SSM_DESCRIBE_PARAMETERS = api("ssm.amazonaws.com", "DescribeParameters", "ssm:DescribeParameters", true, "1.08", ssm_describe_parameters).errs(375, E_STD);
+    SSM_UPDATE_INSTANCE_INFORMATION = api("ssm.amazonaws.com", "UpdateInstanceInformation", "ssm:UpdateInstanceInformation", false, "1.08", ssm_update_instance_information).errs(100, E_THROTTLE);
+    SSM_LIST_INSTANCE_ASSOCIATIONS = api("ssm.amazonaws.com", "ListInstanceAssociations", "ssm:ListInstanceAssociations", true, "1.08", ssm_list_instance_associations).errs(100, E_THROTTLE);
+    SECRETS_GET_SECRET_VALUE = api("secretsmanager.amazonaws.com", "GetSecretValue", "secretsmanager:GetSecretValue", true, "1.09", secrets_get_value).errs(250, E_SECRET);
+    SECRETS_DESCRIBE_SECRET = api("secretsmanager.amazonaws.com", "DescribeSecret", "secretsmanager:DescribeSecret", true, "1.09", secrets_describe).errs(250, E_SECRET);
+    SECRETS_LIST_SECRETS = api("secretsmanager.amazonaws.com", "ListSecrets", "secretsmanager:ListSecrets", true, "1.09", secrets_list).errs(150, E_DENY);
     SECRETS_ROTATION_SUCCEEDED = api("secretsmanager.amazonaws.com", "RotationSucceeded", "secretsmanager:RotateSecret", false, "1.09", secrets_rotation_succeeded).service_event().errs(0, E_NONE);
 
-    RDS_DESCRIBE_DB_INSTANCES = api("rds.amazonaws.com", "DescribeDBInstances", "rds:DescribeDBInstances", true, "1.10", rds_describe_db_instances).errs(80, E_STD);
-    RDS_DESCRIBE_DB_SNAPSHOTS = api("rds.amazonaws.com", "DescribeDBSnapshots", "rds:DescribeDBSnapshots", true, "1.10", rds_describe_snapshots).errs(80, E_STD);
-    ECS_DESCRIBE_SERVICES = api("ecs.amazonaws.com", "DescribeServices", "ecs:DescribeServices", true, "1.09", ecs_describe_services).errs(60, E_STD);
-    ECS_LIST_TASKS = api("ecs.amazonaws.com", "ListTasks", "ecs:ListTasks", true, "1.09", ecs_list_tasks).errs(60, E_STD);
-    ECS_SUBMIT_TASK_STATE_CHANGE = api("ecs.amazonaws.com", "SubmitTaskStateChange", "ecs:SubmitTaskStateChange", false, "1.09", ecs_submit_task_state_change).errs(30, E_THROTTLE);
-    ECS_DISCOVER_POLL_ENDPOINT = api("ecs.amazonaws.com", "DiscoverPollEndpoint", "ecs:DiscoverPollEndpoint", true, "1.09", ecs_discover_poll_endpoint).errs(20, E_THROTTLE);
-    ECR_GET_AUTHORIZATION_TOKEN = api("ecr.amazonaws.com", "GetAuthorizationToken", "ecr:GetAuthorizationToken", true, "1.08", ecr_get_authorization_token).errs(30, E_DENY);
-    ECR_BATCH_GET_IMAGE = api("ecr.amazonaws.com", "BatchGetImage", "ecr:BatchGetImage", true, "1.08", ecr_batch_get_image).errs(60, E_STD);
-    ECR_PUT_IMAGE = api("ecr.amazonaws.com", "PutImage", "ecr:PutImage", false, "1.08", ecr_put_image).errs(100, E_STD);
-    EKS_DESCRIBE_CLUSTER = api("eks.amazonaws.com", "DescribeCluster", "eks:DescribeCluster", true, "1.09", eks_describe_cluster).errs(60, E_STD);
-    ELB_DESCRIBE_TARGET_HEALTH = api("elasticloadbalancing.amazonaws.com", "DescribeTargetHealth", "elasticloadbalancing:DescribeTargetHealth", true, "1.09", elb_describe_target_health).errs(80, E_STD);
-    ELB_DESCRIBE_LOAD_BALANCERS = api("elasticloadbalancing.amazonaws.com", "DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancers", true, "1.09", elb_describe_load_balancers).errs(60, E_STD);
-    ELB_REGISTER_TARGETS = api("elasticloadbalancing.amazonaws.com", "RegisterTargets", "elasticloadbalancing:RegisterTargets", false, "1.09", elb_register_targets).errs(30, E_THROTTLE);
-    ASG_DESCRIBE_GROUPS = api("autoscaling.amazonaws.com", "DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingGroups", true, "1.09", asg_describe_groups).errs(60, E_STD);
-    ASG_DESCRIBE_ACTIVITIES = api("autoscaling.amazonaws.com", "DescribeScalingActivities", "autoscaling:DescribeScalingActivities", true, "1.09", asg_describe_activities).errs(60, E_STD);
-    ASG_SET_DESIRED_CAPACITY = api("autoscaling.amazonaws.com", "SetDesiredCapacity", "autoscaling:SetDesiredCapacity", false, "1.09", asg_set_desired).errs(80, E_STD);
+    RDS_DESCRIBE_DB_INSTANCES = api("rds.amazonaws.com", "DescribeDBInstances", "rds:DescribeDBInstances", true, "1.10", rds_describe_db_instances).errs(200, E_STD);
+    RDS_DESCRIBE_DB_SNAPSHOTS = api("rds.amazonaws.com", "DescribeDBSnapshots", "rds:DescribeDBSnapshots", true, "1.10", rds_describe_snapshots).errs(200, E_STD);
+    ECS_DESCRIBE_SERVICES = api("ecs.amazonaws.com", "DescribeServices", "ecs:DescribeServices", true, "1.09", ecs_describe_services).errs(150, E_STD);
+    ECS_LIST_TASKS = api("ecs.amazonaws.com", "ListTasks", "ecs:ListTasks", true, "1.09", ecs_list_tasks).errs(150, E_STD);
+    ECS_SUBMIT_TASK_STATE_CHANGE = api("ecs.amazonaws.com", "SubmitTaskStateChange", "ecs:SubmitTaskStateChange", false, "1.09", ecs_submit_task_state_change).errs(75, E_THROTTLE);
+    ECS_DISCOVER_POLL_ENDPOINT = api("ecs.amazonaws.com", "DiscoverPollEndpoint", "ecs:DiscoverPollEndpoint", true, "1.09", ecs_discover_poll_endpoint).errs(50, E_THROTTLE);
+    ECR_GET_AUTHORIZATION_TOKEN = api("ecr.amazonaws.com", "GetAuthorizationToken", "ecr:GetAuthorizationToken", true, "1.08", ecr_get_authorization_token).errs(75, E_DENY);
+    ECR_BATCH_GET_IMAGE = api("ecr.amazonaws.com", "BatchGetImage", "ecr:BatchGetImage", true, "1.08", ecr_batch_get_image).errs(150, E_STD);
+    ECR_PUT_IMAGE = api("ecr.amazonaws.com", "PutImage", "ecr:PutImage", false, "1.08", ecr_put_image).errs(250, E_STD);
+    EKS_DESCRIBE_CLUSTER = api("eks.amazonaws.com", "DescribeCluster", "eks:DescribeCluster", true, "1.09", eks_describe_cluster).errs(150, E_STD);
+    ELB_DESCRIBE_TARGET_HEALTH = api("elasticloadbalancing.amazonaws.com", "DescribeTargetHealth", "elasticloadbalancing:DescribeTargetHealth", true, "1.09", elb_describe_target_health).errs(200, E_STD);
+    ELB_DESCRIBE_LOAD_BALANCERS = api("elasticloadbalancing.amazonaws.com", "DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancers", true, "1.09", elb_describe_load_balancers).errs(150, E_STD);
+    ELB_REGISTER_TARGETS = api("elasticloadbalancing.amazonaws.com", "RegisterTargets", "elasticloadbalancing:RegisterTargets", false, "1.09", elb_register_targets).errs(75, E_THROTTLE);
+    ASG_DESCRIBE_GROUPS = api("autoscaling.amazonaws.com", "DescribeAutoScalingGroups", "autoscaling:DescribeAutoScalingGroups", true, "1.09", asg_describe_groups).errs(150, E_STD);
+    ASG_DESCRIBE_ACTIVITIES = api("autoscaling.amazonaws.com", "DescribeScalingActivities", "autoscaling:DescribeScalingActivities", true, "1.09", asg_describe_activities).errs(150, E_STD);
+    ASG_SET_DESIRED_CAPACITY = api("autoscaling.amazonaws.com", "SetDesiredCapacity", "autoscaling:SetDesiredCapacity", false, "1.09", asg_set_desired).errs(200, E_STD);
 
-    CW_GET_METRIC_DATA = api("monitoring.amazonaws.com", "GetMetricData", "cloudwatch:GetMetricData", true, "1.09", cw_get_metric_data).errs(60, E_THROTTLE);
-    CW_DESCRIBE_ALARMS = api("monitoring.amazonaws.com", "DescribeAlarms", "cloudwatch:DescribeAlarms", true, "1.09", cw_describe_alarms).errs(60, E_STD);
-    LOGS_DESCRIBE_LOG_GROUPS = api("logs.amazonaws.com", "DescribeLogGroups", "logs:DescribeLogGroups", true, "1.11", logs_describe_log_groups).errs(60, E_STD);
-    LOGS_CREATE_LOG_STREAM = api("logs.amazonaws.com", "CreateLogStream", "logs:CreateLogStream", false, "1.11", logs_create_log_stream).errs(30, E_THROTTLE);
-    LOGS_FILTER_LOG_EVENTS = api("logs.amazonaws.com", "FilterLogEvents", "logs:FilterLogEvents", true, "1.11", logs_filter_log_events).errs(60, E_STD);
-    CFN_DESCRIBE_STACKS = api("cloudformation.amazonaws.com", "DescribeStacks", "cloudformation:DescribeStacks", true, "1.09", cfn_describe_stacks).errs(200, E_CFN);
-    CFN_DESCRIBE_STACK_EVENTS = api("cloudformation.amazonaws.com", "DescribeStackEvents", "cloudformation:DescribeStackEvents", true, "1.09", cfn_describe_stack_events).errs(100, E_CFN);
-    CFN_CREATE_CHANGE_SET = api("cloudformation.amazonaws.com", "CreateChangeSet", "cloudformation:CreateChangeSet", false, "1.09", cfn_create_change_set).errs(200, E_CFN);
-    CONFIG_PUT_EVALUATIONS = api("config.amazonaws.com", "PutEvaluations", "config:PutEvaluations", false, "1.09", config_put_evaluations).errs(20, E_THROTTLE);
-    CONFIG_DESCRIBE_RULES = api("config.amazonaws.com", "DescribeConfigRules", "config:DescribeConfigRules", true, "1.09", config_describe_rules).errs(40, E_STD);
-    CLOUDTRAIL_DESCRIBE_TRAILS = api("cloudtrail.amazonaws.com", "DescribeTrails", "cloudtrail:DescribeTrails", true, "1.10", cloudtrail_describe_trails).errs(40, E_DENY);
-    CLOUDTRAIL_GET_TRAIL_STATUS = api("cloudtrail.amazonaws.com", "GetTrailStatus", "cloudtrail:GetTrailStatus", true, "1.10", cloudtrail_get_trail_status).errs(40, E_DENY);
-    CLOUDTRAIL_LOOKUP_EVENTS = api("cloudtrail.amazonaws.com", "LookupEvents", "cloudtrail:LookupEvents", true, "1.10", cloudtrail_lookup_events).errs(60, E_THROTTLE);
-    GUARDDUTY_LIST_DETECTORS = api("guardduty.amazonaws.com", "ListDetectors", "guardduty:ListDetectors", true, "1.08", guardduty_list_detectors).errs(40, E_DENY);
-    GUARDDUTY_LIST_FINDINGS = api("guardduty.amazonaws.com", "ListFindings", "guardduty:ListFindings", true, "1.08", guardduty_list_findings).errs(40, E_DENY);
-    ROUTE53_LIST_RRS = api("route53.amazonaws.com", "ListResourceRecordSets", "route53:ListResourceRecordSets", true, "1.08", route53_list_rrs).global("route53.amazonaws.com").api_version("2013-04-01").errs(60, E_STD);
-    ROUTE53_LIST_HOSTED_ZONES = api("route53.amazonaws.com", "ListHostedZones", "route53:ListHostedZones", true, "1.08", req_null_resp_null).global("route53.amazonaws.com").api_version("2013-04-01").errs(40, E_THROTTLE);
-    ORGS_LIST_ACCOUNTS = api("organizations.amazonaws.com", "ListAccounts", "organizations:ListAccounts", true, "1.09", orgs_list_accounts).global("organizations.us-east-1.amazonaws.com").errs(40, E_THROTTLE);
-    ORGS_DESCRIBE_ACCOUNT = api("organizations.amazonaws.com", "DescribeAccount", "organizations:DescribeAccount", true, "1.09", orgs_describe_account).global("organizations.us-east-1.amazonaws.com").errs(40, E_THROTTLE);
-    ORGS_DESCRIBE_ORGANIZATION = api("organizations.amazonaws.com", "DescribeOrganization", "organizations:DescribeOrganization", true, "1.09", req_null_resp_null).global("organizations.us-east-1.amazonaws.com").errs(40, E_THROTTLE);
-    HEALTH_DESCRIBE_EVENT_AGGREGATES = api("health.amazonaws.com", "DescribeEventAggregates", "health:DescribeEventAggregates", true, "1.08", health_describe_event_aggregates).global("health.us-east-1.amazonaws.com").errs(20, E_THROTTLE);
-    STATES_START_EXECUTION = api("states.amazonaws.com", "StartExecution", "states:StartExecution", false, "1.09", states_start_execution).errs(40, E_THROTTLE);
-    ATHENA_START_QUERY = api("athena.amazonaws.com", "StartQueryExecution", "athena:StartQueryExecution", false, "1.08", athena_start_query).errs(80, E_STD);
-    ATHENA_GET_QUERY_EXECUTION = api("athena.amazonaws.com", "GetQueryExecution", "athena:GetQueryExecution", true, "1.08", athena_get_query_execution).errs(40, E_THROTTLE);
-    GLUE_GET_TABLE = api("glue.amazonaws.com", "GetTable", "glue:GetTable", true, "1.08", glue_get_table).errs(60, E_STD);
-    ACM_DESCRIBE_CERTIFICATE = api("acm.amazonaws.com", "DescribeCertificate", "acm:DescribeCertificate", true, "1.10", acm_describe_certificate).errs(40, E_STD);
-    EVENTS_LIST_RULES = api("events.amazonaws.com", "ListRules", "events:ListRules", true, "1.08", events_list_rules).errs(40, E_STD);
+    CW_GET_METRIC_DATA = api("monitoring.amazonaws.com", "GetMetricData", "cloudwatch:GetMetricData", true, "1.09", cw_get_metric_data).errs(150, E_THROTTLE);
+    CW_DESCRIBE_ALARMS = api("monitoring.amazonaws.com", "DescribeAlarms", "cloudwatch:DescribeAlarms", true, "1.09", cw_describe_alarms).errs(150, E_STD);
+    LOGS_DESCRIBE_LOG_GROUPS = api("logs.amazonaws.com", "DescribeLogGroups", "logs:DescribeLogGroups", true, "1.11", logs_describe_log_groups).errs(150, E_STD);
+    LOGS_CREATE_LOG_STREAM = api("logs.amazonaws.com", "CreateLogStream", "logs:CreateLogStream", false, "1.11", logs_create_log_stream).errs(75, E_THROTTLE);
+    LOGS_FILTER_LOG_EVENTS = api("logs.amazonaws.com", "FilterLogEvents", "logs:FilterLogEvents", true, "1.11", logs_filter_log_events).errs(150, E_STD);
+    CFN_DESCRIBE_STACKS = api("cloudformation.amazonaws.com", "DescribeStacks", "cloudformation:DescribeStacks", true, "1.09", cfn_describe_stacks).errs(500, E_CFN);
+    CFN_DESCRIBE_STACK_EVENTS = api("cloudformation.amazonaws.com", "DescribeStackEvents", "cloudformation:DescribeStackEvents", true, "1.09", cfn_describe_stack_events).errs(250, E_CFN);
+    CFN_CREATE_CHANGE_SET = api("cloudformation.amazonaws.com", "CreateChangeSet", "cloudformation:CreateChangeSet", false, "1.09", cfn_create_change_set).errs(500, E_CFN);
+    CONFIG_PUT_EVALUATIONS = api("config.amazonaws.com", "PutEvaluations", "config:PutEvaluations", false, "1.09", config_put_evaluations).errs(50, E_THROTTLE);
+    CONFIG_DESCRIBE_RULES = api("config.amazonaws.com", "DescribeConfigRules", "config:DescribeConfigRules", true, "1.09", config_describe_rules).errs(100, E_STD);
+    CLOUDTRAIL_DESCRIBE_TRAILS = api("cloudtrail.amazonaws.com", "DescribeTrails", "cloudtrail:DescribeTrails", true, "1.10", cloudtrail_describe_trails).errs(100, E_DENY);
+    CLOUDTRAIL_GET_TRAIL_STATUS = api("cloudtrail.amazonaws.com", "GetTrailStatus", "cloudtrail:GetTrailStatus", true, "1.10", cloudtrail_get_trail_status).errs(100, E_DENY);
+    CLOUDTRAIL_LOOKUP_EVENTS = api("cloudtrail.amazonaws.com", "LookupEvents", "cloudtrail:LookupEvents", true, "1.10", cloudtrail_lookup_events).errs(150, E_THROTTLE);
+    GUARDDUTY_LIST_DETECTORS = api("guardduty.amazonaws.com", "ListDetectors", "guardduty:ListDetectors", true, "1.08", guardduty_list_detectors).errs(100, E_DENY);
+    GUARDDUTY_LIST_FINDINGS = api("guardduty.amazonaws.com", "ListFindings", "guardduty:ListFindings", true, "1.08", guardduty_list_findings).errs(100, E_DENY);
+    ROUTE53_LIST_RRS = api("route53.amazonaws.com", "ListResourceRecordSets", "route53:ListResourceRecordSets", true, "1.08", route53_list_rrs).global("route53.amazonaws.com").api_version("2013-04-01").errs(150, E_STD);
+    ROUTE53_LIST_HOSTED_ZONES = api("route53.amazonaws.com", "ListHostedZones", "route53:ListHostedZones", true, "1.08", req_null_resp_null).global("route53.amazonaws.com").api_version("2013-04-01").errs(100, E_THROTTLE);
+    ORGS_LIST_ACCOUNTS = api("organizations.amazonaws.com", "ListAccounts", "organizations:ListAccounts", true, "1.09", orgs_list_accounts).global("organizations.us-east-1.amazonaws.com").errs(100, E_THROTTLE);
+    ORGS_DESCRIBE_ACCOUNT = api("organizations.amazonaws.com", "DescribeAccount", "organizations:DescribeAccount", true, "1.09", orgs_describe_account).global("organizations.us-east-1.amazonaws.com").errs(100, E_THROTTLE);
+    ORGS_DESCRIBE_ORGANIZATION = api("organizations.amazonaws.com", "DescribeOrganization", "organizations:DescribeOrganization", true, "1.09", req_null_resp_null).global("organizations.us-east-1.amazonaws.com").errs(100, E_THROTTLE);
+    HEALTH_DESCRIBE_EVENT_AGGREGATES = api("health.amazonaws.com", "DescribeEventAggregates", "health:DescribeEventAggregates", true, "1.08", health_describe_event_aggregates).global("health.us-east-1.amazonaws.com").errs(50, E_THROTTLE);
+    STATES_START_EXECUTION = api("states.amazonaws.com", "StartExecution", "states:StartExecution", false, "1.09", states_start_execution).errs(100, E_THROTTLE);
+    ATHENA_START_QUERY = api("athena.amazonaws.com", "StartQueryExecution", "athena:StartQueryExecution", false, "1.08", athena_start_query).errs(200, E_STD);
+    ATHENA_GET_QUERY_EXECUTION = api("athena.amazonaws.com", "GetQueryExecution", "athena:GetQueryExecution", true, "1.08", athena_get_query_execution).errs(100, E_THROTTLE);
+    GLUE_GET_TABLE = api("glue.amazonaws.com", "GetTable", "glue:GetTable", true, "1.08", glue_get_table).errs(150, E_STD);
+    ACM_DESCRIBE_CERTIFICATE = api("acm.amazonaws.com", "DescribeCertificate", "acm:DescribeCertificate", true, "1.10", acm_describe_certificate).errs(100, E_STD);
+    EVENTS_LIST_RULES = api("events.amazonaws.com", "ListRules", "events:ListRules", true, "1.08", events_list_rules).errs(100, E_STD);
 
     SIGNIN_CONSOLE_LOGIN = Api { event_type: EvType::SignIn, req_id: ReqId::None, ..api("signin.amazonaws.com", "ConsoleLogin", "signin:ConsoleLogin", false, "1.11", signin_console_login_mfa).global("signin.aws.amazon.com").errs(0, E_NONE) };
     SSO_GET_ROLE_CREDENTIALS = api("sso.amazonaws.com", "GetRoleCredentials", "sso:GetRoleCredentials", true, "1.09", sso_get_role_credentials).mgmt_home().host(Host::SsoPortal).errs(0, E_NONE);

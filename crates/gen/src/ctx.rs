@@ -232,11 +232,12 @@ impl Ctx<'_> {
 
     /// An object key in an application bucket.
     pub(crate) fn object_key(&mut self, app: &str) -> String {
-        let (y, m, d, h, ..) = self.time.to_civil();
-        let kind = self.pick(&["exports", "uploads", "events", "reports", "images"]);
-        let ext = self.pick(&["json.gz", "parquet", "csv", "png", "pdf"]);
-        let id = ids::hex_from_hash(self.rng.r#gen(), 12);
-        format!("{kind}/{app}/{y:04}/{m:02}/{d:02}/{h:02}/{id}.{ext}")
+        let (y, m, d, ..) = self.time.to_civil();
+        let kind = self.pick(&["exports", "uploads", "events", "reports", "img"]);
+        let ext = self.pick(&["json", "parquet", "csv", "png", "pdf"]);
+        let id = ids::hex_from_hash(self.rng.r#gen(), 8);
+        let _ = app;
+        format!("{kind}/{y:04}{m:02}{d:02}/{id}.{ext}")
     }
 
     /// A random 16-hex-digit token.

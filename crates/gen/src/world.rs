@@ -87,8 +87,9 @@ pub(crate) const PERMISSION_SETS: &[&str] = &[
 const CLI_AGENTS: &[&str] = &[
     "aws-cli/2.31.12 md/awscrt#0.27.6 ua/2.1 os/linux#6.8.0-1024-aws md/arch#x86_64 lang/python#3.13.7 md/pyimpl#CPython m/E,b cfg/retry-mode#standard md/installer#exe md/distrib#ubuntu.24 md/prompt#off",
     "aws-cli/2.30.6 md/awscrt#0.27.6 ua/2.1 os/macos#24.6.0 md/arch#arm64 lang/python#3.13.7 md/pyimpl#CPython m/E,b cfg/retry-mode#standard md/installer#source md/prompt#off",
-    "aws-cli/2.31.20 md/awscrt#0.28.1 ua/2.1 os/windows#11 md/arch#amd64 lang/python#3.13.7 md/pyimpl#CPython m/E,b cfg/retry-mode#standard md/installer#exe md/prompt#off",
-    "Boto3/1.40.55 md/Botocore#1.40.55 ua/2.1 os/macos#24.6.0 md/arch#arm64 lang/python#3.12.11 md/pyimpl#CPython m/Z,b cfg/retry-mode#legacy Botocore/1.40.55",
+    "aws-cli/2.15.30 Python/3.11.8 Darwin/23.4.0 exe/x86_64 prompt/off",
+    "aws-cli/1.36.4 Python/3.12.3 Linux/6.8.0-48-generic botocore/1.35.63",
+    "Boto3/1.35.63 md/Botocore#1.35.63 ua/2.0 os/macos#23.6.0 md/arch#arm64 lang/python#3.12.7 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.35.63",
 ];
 
 const CI_AGENTS: &[&str] = &[
@@ -645,8 +646,11 @@ fn build_account(
     let nr = regions.len();
     for (j, app) in apps.iter().enumerate() {
         for (purpose, r) in [("data", j % nr), ("assets", (j + 1) % nr)] {
-            let region = &regions[r];
-            let bucket_name = format!("{company}-{name}-{app}-{purpose}-{region}");
+            let bucket_name = if r == 0 {
+                format!("{company}-{name}-{app}-{purpose}")
+            } else {
+                format!("{company}-{name}-{app}-{purpose}-{}", regions[r])
+            };
             if !buckets.iter().any(|b: &Bucket| b.name == bucket_name) {
                 buckets.push(Bucket {
                     name: bucket_name,
