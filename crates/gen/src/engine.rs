@@ -12,6 +12,7 @@
 //! Memory is bounded by a few files per thread plus the metadata of every file.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use libdeflater::{CompressionLvl, Compressor};
 use rand::Rng;
@@ -25,7 +26,6 @@ use trailguard_model::digest::{
 use trailguard_model::time::Timestamp;
 use trailguard_verify::{SigningKey, string_to_sign};
 
-use crate::GenOutput;
 use crate::config::{GenConfig, GenError};
 use crate::ids::{self, hash, hash_str, tag};
 use crate::json::Json;
@@ -38,6 +38,7 @@ use crate::scenario::{self, Plan};
 use crate::sink::OutputSink;
 use crate::traffic::{self, MACHINE_SHARE, StreamTables};
 use crate::world::World;
+use crate::{GenOutput, Progress};
 
 /// Log files are split above this many records.
 const MAX_RECORDS_PER_FILE: usize = 1500;
@@ -97,7 +98,11 @@ struct Run<'a> {
 }
 
 /// Generate the trail described by `cfg` into `sink`.
-pub(crate) fn run(cfg: &GenConfig, sink: &dyn OutputSink) -> Result<GenOutput, GenError> {
+pub(crate) fn run(
+    cfg: &GenConfig,
+    sink: &dyn OutputSink,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<GenOutput, GenError> {
     let w = World::build(cfg)?;
     scenario::check_duration(cfg)?;
     let plan = scenario::plan(cfg, &w);
@@ -155,6 +160,15 @@ pub(crate) fn run(cfg: &GenConfig, sink: &dyn OutputSink) -> Result<GenOutput, G
     let none: Vec<usize> = Vec::new();
 
     let n_units = run.streams.len() * hours;
+    let records_done = AtomicU64::new(0);
+    let digests_done = AtomicU64::new(0);
+    let report = |records: u64, digests: u64| {
+        progress(Progress {
+            records_written: records_done.fetch_add(records, Ordering::Relaxed) + records,
+            records_total: cfg.records,
+            digests_written: digests_done.fetch_add(digests, Ordering::Relaxed) + digests,
+        });
+    };
     let (keys, units) = rayon::join(
         || {
             if cfg.digests {
@@ -168,7 +182,9 @@ pub(crate) fn run(cfg: &GenConfig, sink: &dyn OutputSink) -> Result<GenOutput, G
                 .into_par_iter()
                 .map(|u| {
                     let scen = by_unit.get(&u).unwrap_or(&none);
-                    run.unit(u / hours, u % hours, counts[u], scen, sink)
+                    let out = run.unit(u / hours, u % hours, counts[u], scen, sink)?;
+                    report(out.records, 0);
+                    Ok(out)
                 })
                 .collect::<Result<Vec<UnitOut>, GenError>>()
         },
@@ -202,7 +218,11 @@ pub(crate) fn run(cfg: &GenConfig, sink: &dyn OutputSink) -> Result<GenOutput, G
         stream_logs
             .par_iter()
             .enumerate()
-            .map(|(s, logs)| run.chain(s, logs, &keys, sink))
+            .map(|(s, logs)| {
+                let out = run.chain(s, logs, &keys, sink)?;
+                report(0, out.digests);
+                Ok(out)
+            })
             .collect::<Result<_, GenError>>()?
     } else {
         Vec::new()

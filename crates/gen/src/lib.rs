@@ -36,6 +36,8 @@
 //! The library does no I/O beyond its sink, never reads the clock or the environment, and
 //! never prints.
 
+#![deny(missing_docs)]
+
 mod api;
 mod config;
 mod ctx;
@@ -84,7 +86,28 @@ pub struct GenOutput {
 /// Errors: an unusable configuration ([`GenError::Config`]), too few records for the
 /// selected scenarios ([`GenError::TooFewRecords`]), or a failing sink.
 pub fn generate(cfg: &GenConfig, sink: &dyn OutputSink) -> Result<GenOutput, GenError> {
-    engine::run(cfg, sink)
+    engine::run(cfg, sink, &|_| {})
+}
+
+/// How far a run is: passed to the callback of [`generate_with_progress`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Records written to log files so far.
+    pub records_written: u64,
+    /// Records the run will write (the configured `records`).
+    pub records_total: u64,
+    /// Digest files written so far (digests are written after all logs).
+    pub digests_written: u64,
+}
+
+/// [`generate`], calling `progress` after each hour of each stream and each digest chain
+/// (from several threads; counts only grow).
+pub fn generate_with_progress(
+    cfg: &GenConfig,
+    sink: &dyn OutputSink,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<GenOutput, GenError> {
+    engine::run(cfg, sink, progress)
 }
 
 /// Write the manifest, public keys and signatures (pretty JSON) to [`MANIFEST_FILE`],

@@ -23,6 +23,8 @@ pub(crate) enum IdKind {
     ServiceNoType,
     IdentityCenterUser,
     WebIdentityUser,
+    /// Another account calling into this one (the resource owner's copy of the record).
+    AwsAccount,
 }
 
 /// The role or user that issued temporary credentials (`sessionContext.sessionIssuer`).
@@ -188,8 +190,10 @@ impl Writer {
         let rname = w.regions[region].as_str();
 
         // Decide success before the body: failed calls have a null responseElements.
-        let service_caller = matches!(id.kind, IdKind::AwsService | IdKind::ServiceNoType)
-            || id.invoked_by.is_some();
+        let service_caller = matches!(
+            id.kind,
+            IdKind::AwsService | IdKind::ServiceNoType | IdKind::AwsAccount
+        ) || id.invoked_by.is_some();
         let failure: Option<Err> = match &spec.outcome {
             Outcome::Ok => None,
             Outcome::Denied => Some(Err::Denied),
@@ -420,6 +424,11 @@ fn write_identity(j: &mut Json, id: &Ident<'_>) {
                 j.close();
                 j.kv("credentialId", cred);
             }
+        }
+        IdKind::AwsAccount => {
+            j.kv("type", "AWSAccount");
+            j.kv("principalId", &id.principal_id);
+            j.kv("accountId", &id.account_id);
         }
         IdKind::WebIdentityUser => {
             j.kv("type", "WebIdentityUser");

@@ -61,6 +61,9 @@ pub(crate) enum Who {
     SsoConsole,
     /// An Identity Center user in the access portal / sign-in.
     IdcUser,
+    /// The management account's CI assuming this account's deployment role (the record as
+    /// the role's owner receives it: `AWSAccount` caller, `sharedEventID`).
+    CrossAccountDeploy,
 }
 
 /// One weighted (caller, API) pair.
@@ -347,6 +350,7 @@ static HUMAN: &[Entry] = &[
     e(Who::Ci, &ACM_DESCRIBE_CERTIFICATE, 20),
     e(Who::Ci, &SQS_GET_QUEUE_ATTRIBUTES, 20),
     e(Who::Ci, &SNS_GET_TOPIC_ATTRIBUTES, 20),
+    e(Who::CrossAccountDeploy, &STS_ASSUME_ROLE, 40),
     e(Who::Ci, &DDB_DESCRIBE_TABLE, 20),
     m(Who::IdcUser, &SSO_LIST_ACCOUNTS, 20),
     m(Who::IdcUser, &SSO_LIST_ACCOUNT_ROLES, 20),
@@ -416,6 +420,7 @@ fn available(who: Who, w: &World, acct: &Account) -> bool {
         Who::Integration => acct.users.iter().any(|u| u.kind == UserKind::Integration),
         Who::SsoCli | Who::SsoConsole => !acct.sso_members.is_empty(),
         Who::IdcUser => !w.idc_users.is_empty(),
+        Who::CrossAccountDeploy => acct.index > 0,
         Who::SsmAgent | Who::EcsAgent => acct.roles.iter().any(|r| r.kind == RoleKind::Ec2),
         Who::LambdaService | Who::LambdaRuntime => {
             acct.roles.iter().any(|r| r.kind == RoleKind::Lambda)
@@ -874,6 +879,30 @@ pub(crate) fn ident_for<'a>(
         Who::SsoCli | Who::SsoConsole => {
             let member = acct.sso_members[rng.gen_range(0..acct.sso_members.len())];
             sso_ident(w, acct, member, t, rng, en.who == Who::SsoConsole)
+        }
+        Who::CrossAccountDeploy => {
+            let mgmt = w.mgmt();
+            let ci = mgmt
+                .users
+                .iter()
+                .find(|u| u.kind == UserKind::Ci)
+                .unwrap_or(&mgmt.users[0]);
+            let role = format!("{}-deploy", w.company);
+            args.push(format!("arn:aws:iam::{}:role/{role}", acct.id));
+            args.push(format!(
+                "{}-{}",
+                ci.name,
+                1_000_000 + rng.gen_range(0..9_000_000)
+            ));
+            args.push(ids::principal_id(
+                "AROA",
+                hash(&[w.seed, tag::ACCOUNT, acct.index as u64, 31]),
+            ));
+            let mut id = Ident::new(IdKind::AwsAccount, mgmt.id.as_str());
+            id.principal_id = Cow::Borrowed(&ci.principal_id);
+            id.ip = Cow::Borrowed(&ci.ips[rng.gen_range(0..ci.ips.len())]);
+            id.agent = Cow::Borrowed(ci.agent);
+            id
         }
         Who::IdcUser => {
             let ui = rng.gen_range(0..w.idc_users.len());

@@ -323,6 +323,12 @@ fn identities_and_global_events_look_real() {
             assert!(r["userIdentity"]["credentialId"].is_string());
             assert!(r["userIdentity"].get("userName").is_none());
         }
+        if ty == "AWSAccount" {
+            let caller = s(r, &["userIdentity", "accountId"]).unwrap();
+            assert_ne!(Some(caller), s(r, &["recipientAccountId"]), "cross-account");
+            assert!(r.get("sharedEventID").is_some(), "{r}");
+            assert_eq!(s(r, &["eventName"]), Some("AssumeRole"));
+        }
         if ty == "AWSService" {
             let by = s(r, &["userIdentity", "invokedBy"]).unwrap();
             assert_eq!(s(r, &["sourceIPAddress"]), Some(by));
@@ -339,6 +345,7 @@ fn identities_and_global_events_look_real() {
         "AWSService",
         "IdentityCenterUser",
         "WebIdentityUser",
+        "AWSAccount",
         "(none)",
         "Root",
     ] {
@@ -956,4 +963,28 @@ fn demo_trail() {
     assert_eq!(m.scenarios.len(), ScenarioKind::ALL.len());
     assert!(m.counts.data_event_records > 4_000);
     verify_chains(&t);
+}
+
+#[test]
+fn progress_reaches_the_totals() {
+    let cfg = GenConfig {
+        records: 2_000,
+        duration_hours: 3,
+        regions: vec!["us-east-1".into()],
+        accounts: 1,
+        scenarios: ScenarioSelection::None,
+        ..small()
+    };
+    let last = std::sync::Mutex::new(Vec::new());
+    let out = trailguard_gen::generate_with_progress(&cfg, &MemorySink::new(), &|p| {
+        last.lock().unwrap().push(p);
+    })
+    .unwrap();
+    let seen = last.into_inner().unwrap();
+    assert!(seen.iter().all(|p| p.records_total == 2_000));
+    assert_eq!(seen.iter().map(|p| p.records_written).max(), Some(2_000));
+    assert_eq!(
+        seen.iter().map(|p| p.digests_written).max(),
+        Some(out.manifest.counts.digest_files)
+    );
 }

@@ -19,6 +19,8 @@
 //! assert!(keys::verify_signature(key.public_key_der(), message.as_bytes(), &signature).unwrap());
 //! ```
 
+#![deny(missing_docs)]
+
 pub mod keys;
 pub mod sign;
 
