@@ -20,7 +20,7 @@ use crate::ids::{self, GenRng, hash, tag};
 use crate::json::Json;
 use crate::record::{IdKind, Ident, Outcome};
 use crate::traffic::{sso_ident, user_ident};
-use crate::world::{Account, UserKind, World};
+use crate::world::{Account, RoleKind, UserKind, World};
 
 /// A kind of injected activity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -699,9 +699,19 @@ impl<'w> Builder<'_, 'w> {
                 let a = self.member(1);
                 let r = w.home;
                 let acct = &w.accounts[a];
-                let role = &acct.roles[0];
+                // A compromised instance profile.
+                let role = acct
+                    .roles
+                    .iter()
+                    .find(|x| x.kind == RoleKind::Ec2)
+                    .unwrap_or(&acct.roles[0]);
                 let mut id = Ident::new(IdKind::AssumedRole, acct.id.as_str());
-                let session = ids::ec2_id("i-", w.rid(a, r, kind::INSTANCE, 0));
+                let session = if role.kind == RoleKind::Ec2 {
+                    id.ec2_delivery = true;
+                    ids::ec2_id("i-", w.rid(a, r, kind::INSTANCE, 0))
+                } else {
+                    format!("{}-worker", role.app)
+                };
                 id.principal_id = Cow::Owned(format!("{}:{session}", role.role_id));
                 id.arn = Cow::Owned(format!(
                     "arn:aws:sts::{}:assumed-role/{}/{session}",
