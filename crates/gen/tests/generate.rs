@@ -434,13 +434,13 @@ fn clean_trail_has_no_threats() {
             assert_eq!(s(&r, &["additionalEventData", "MFAUsed"]), Some("Yes"));
             assert_eq!(s(&r, &["userIdentity", "type"]), Some("IAMUser"));
         }
-        if let Some(k) = s(&r, &["userIdentity", "accessKeyId"]) {
-            if k.starts_with("AKIA") {
-                key_ips
-                    .entry(k.to_string())
-                    .or_default()
-                    .insert(s(&r, &["sourceIPAddress"]).unwrap().to_string());
-            }
+        if let Some(k) = s(&r, &["userIdentity", "accessKeyId"])
+            && k.starts_with("AKIA")
+        {
+            key_ips
+                .entry(k.to_string())
+                .or_default()
+                .insert(s(&r, &["sourceIPAddress"]).unwrap().to_string());
         }
     }
     assert!(key_ips.len() > 5);
