@@ -67,6 +67,9 @@ pub(crate) enum Command {
     /// Filter and print records (time range, the LookupEvents attributes, account, region,
     /// error code) as a table, JSON lines or CSV.
     Events(EventsArgs),
+    /// Write a realistic synthetic trail (organization layout, injected attack scenarios with a
+    /// manifest, signed digest chains) for tests, benchmarks and demos.
+    Generate(crate::commands::generate::GenerateArgs),
 }
 
 /// How input is read.

@@ -2,6 +2,7 @@
 //! exit status.
 
 pub(crate) mod events;
+pub(crate) mod generate;
 pub(crate) mod scan;
 
 use anyhow::Context;
