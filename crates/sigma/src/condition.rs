@@ -64,9 +64,14 @@ fn tokenize(text: &str) -> Result<Vec<(Tok<'_>, usize)>, CondError> {
                 i += 1;
             }
             b'|' => {
+                let message = if text[i..].split_whitespace().any(|w| w == "near") {
+                    "`| near` is the obsolete Sigma v1 syntax; write a `temporal` (or `temporal_ordered`) correlation rule instead"
+                } else {
+                    "aggregations (`| count() …`) are the obsolete Sigma v1 syntax; write an `event_count` or `value_count` correlation rule instead"
+                };
                 return Err(CondError {
                     column: text[..i].chars().count() + 1,
-                    message: "aggregations (`| count() …`) are the obsolete Sigma v1 syntax; write an `event_count` or `value_count` correlation rule instead".into(),
+                    message: message.into(),
                     unsupported: true,
                 });
             }

@@ -69,13 +69,103 @@ impl Cidr {
     }
 }
 
+/// A compiled regular expression with a literal every match contains, checked first: most
+/// values do not hold it, and a substring search is far cheaper than a regex search.
+#[derive(Clone, Debug)]
+pub(crate) struct Re {
+    re: regex::Regex,
+    /// The literal (lowered when `fold`).
+    lit: Option<Box<[u8]>>,
+    /// A searcher for it, built once (unless the search folds case).
+    finder: Option<memchr::memmem::Finder<'static>>,
+}
+
+/// A literal that every match of `hir` contains, if one can be named.
+fn required_literal(hir: &regex_syntax::hir::Hir) -> Option<Vec<u8>> {
+    use regex_syntax::hir::HirKind;
+    match hir.kind() {
+        HirKind::Literal(l) => Some(l.0.to_vec()),
+        HirKind::Capture(c) => required_literal(&c.sub),
+        HirKind::Repetition(r) if r.min >= 1 => required_literal(&r.sub),
+        HirKind::Concat(subs) => {
+            // Adjacent literals form one longer literal; any child's literal is required too.
+            let mut best: Option<Vec<u8>> = None;
+            let mut run: Vec<u8> = Vec::new();
+            let keep = |cand: Vec<u8>, best: &mut Option<Vec<u8>>| {
+                if best.as_ref().is_none_or(|b| cand.len() > b.len()) {
+                    *best = Some(cand);
+                }
+            };
+            for sub in subs {
+                if let HirKind::Literal(l) = sub.kind() {
+                    run.extend_from_slice(&l.0);
+                    continue;
+                }
+                if !run.is_empty() {
+                    keep(std::mem::take(&mut run), &mut best);
+                }
+                if let Some(c) = required_literal(sub) {
+                    keep(c, &mut best);
+                }
+            }
+            if !run.is_empty() {
+                keep(run, &mut best);
+            }
+            best
+        }
+        _ => None,
+    }
+}
+
+impl Re {
+    fn new(re: regex::Regex, pattern: &str, fold: bool, multi_line: bool, dot_all: bool) -> Re {
+        // Literals are read from the pattern without case folding (inline `(?i)` still folds
+        // them into classes, which name no literal); a folded search then looks for them.
+        let lit = regex_syntax::ParserBuilder::new()
+            .multi_line(multi_line)
+            .dot_matches_new_line(dot_all)
+            .nest_limit(64)
+            .build()
+            .parse(pattern)
+            .ok()
+            .and_then(|h| required_literal(&h))
+            .filter(|l| l.len() >= 3 && (!fold || l.is_ascii()))
+            .map(|mut l| {
+                if fold {
+                    l.make_ascii_lowercase();
+                }
+                l.into_boxed_slice()
+            });
+        let finder = lit
+            .as_ref()
+            .filter(|_| !fold)
+            .map(|l| memchr::memmem::Finder::new(&**l).into_owned());
+        Re { re, lit, finder }
+    }
+
+    #[inline]
+    pub(crate) fn is_match(&self, text: &str) -> bool {
+        if let Some(l) = &self.lit {
+            let absent = match &self.finder {
+                Some(f) => f.find(text.as_bytes()).is_none(),
+                // ASCII text folds only within ASCII, so an ASCII search is exact there.
+                None => text.is_ascii() && crate::pattern::find(text.as_bytes(), l, true).is_none(),
+            };
+            if absent {
+                return false;
+            }
+        }
+        self.re.is_match(text)
+    }
+}
+
 /// One value test.
 #[derive(Clone, Debug)]
 pub(crate) enum Matcher {
     /// The field is JSON `null` (a `null` in a list of values).
     Null,
     Str(StrMatcher),
-    Regex(Box<regex::Regex>),
+    Regex(Box<Re>),
     Num(Cmp, f64),
     Cidr(Cidr),
     Time(TimePart, Cmp, i64),
@@ -446,7 +536,7 @@ fn compile_value(spec: &Spec, text: &str, out: &mut Vec<ValueTest>) -> Result<()
                 }
             })?;
         out.push(ValueTest {
-            m: Matcher::Regex(Box::new(re)),
+            m: Matcher::Regex(Box::new(Re::new(re, text, spec.re_i, spec.re_m, spec.re_s))),
             shown: format!("/{text}/").into(),
         });
         return Ok(());
@@ -581,4 +671,38 @@ fn compile_keyword_spec(
         all: spec.all,
         literals,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lit(p: &str) -> Option<String> {
+        let h = regex_syntax::Parser::new().parse(p).unwrap();
+        required_literal(&h).map(|l| String::from_utf8(l).unwrap())
+    }
+
+    #[test]
+    fn required_literals() {
+        assert_eq!(lit(".+:assumed-role/aws:.+").as_deref(), Some(":assumed-role/aws:"));
+        assert_eq!(
+            lit("^arn:aws:iam::[0-9]{12}:root$").as_deref(),
+            Some("arn:aws:iam::"),
+            "the longest"
+        );
+        assert_eq!(lit("(abc)+x").as_deref(), Some("abc"));
+        assert_eq!(lit("abc|def"), None);
+        assert_eq!(lit("a?bcd").as_deref(), Some("bcd"));
+        assert_eq!(lit("(?i)secret"), None, "folded literals become classes");
+        let r = |p: &str, fold: bool| {
+            let re = regex::RegexBuilder::new(p).case_insensitive(fold).build().unwrap();
+            Re::new(re, p, fold, false, false)
+        };
+        assert!(r("assumed-role/AWS:", true).is_match("x:ASSUMED-ROLE/aws:y"));
+        assert!(!r("assumed-role/AWS:", false).is_match("x:ASSUMED-ROLE/aws:y"));
+        assert!(
+            r("k.lvin", true).is_match("\u{212a}elvin"),
+            "non-ASCII text skips the ASCII prefilter"
+        );
+    }
 }

@@ -121,10 +121,19 @@ fn preference() -> impl Iterator<Item = FieldId> {
     )
 }
 
+/// Rules filed under one literal.
+type Bucket = (Box<[u8]>, Vec<u32>);
+
+/// Fields with at most this many exact literals are looked up by a linear scan (length first,
+/// then bytes folded in place) instead of hashing a lowered copy.
+const SMALL: usize = 8;
+
 #[derive(Debug, Default)]
 struct FieldIndex {
     field: Option<FieldId>,
     exact: FxHashMap<Box<[u8]>, Vec<u32>>,
+    /// The same literals as `exact`, as a list, when there are few of them.
+    small: Option<Vec<Bucket>>,
     /// Rules with at least one prefix key: checked against every key.
     prefixed: Vec<(u32, Vec<Key>)>,
 }
@@ -217,6 +226,13 @@ impl Index {
                 fi.prefixed.push((r, keys));
             }
         }
+        for fi in &mut idx.fields {
+            if fi.exact.len() <= SMALL {
+                let mut list: Vec<Bucket> = fi.exact.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                list.sort();
+                fi.small = Some(list);
+            }
+        }
         (idx, how)
     }
 
@@ -238,6 +254,21 @@ impl Index {
                 Leaf::Bool(false) => "false",
                 Leaf::Null | Leaf::Missing => continue,
             };
+            if let Some(small) = &fi.small
+                && text.is_ascii()
+            {
+                for (k, rules) in small {
+                    if k.len() == text.len() && k.iter().zip(text.as_bytes()).all(|(a, b)| *a == b.to_ascii_lowercase())
+                    {
+                        for &r in rules {
+                            f(r);
+                        }
+                    }
+                }
+                if fi.prefixed.is_empty() {
+                    continue;
+                }
+            }
             let owned;
             let v: &[u8] = if text.len() <= buf.len() && text.is_ascii() {
                 let b = &mut buf[..text.len()];
@@ -248,7 +279,9 @@ impl Index {
                 owned = text.to_lowercase();
                 owned.as_bytes()
             };
-            if let Some(list) = fi.exact.get(v) {
+            if (fi.small.is_none() || !text.is_ascii())
+                && let Some(list) = fi.exact.get(v)
+            {
                 for &r in list {
                     f(r);
                 }

@@ -58,6 +58,10 @@ fn refused_features_say_why() {
             "temporal",
         ),
         (
+            "detection:\n    a:\n        eventName: x\n    b:\n        eventName: y\n    condition: a | near b\n",
+            "`temporal`",
+        ),
+        (
             "detection:\n    selection:\n        eventName: x\n    timeframe: 5m\n    condition: selection\n",
             "timespan",
         ),
