@@ -7,6 +7,8 @@
 //! - `decode`: trailguard's record decoder alone, for reference;
 //! - `match`: the compiled rule set on decoded records (what detection adds to a scan);
 //! - `decode+match`: both;
+//! - `match/indexed-56` and `match/regex-only-1`: the 56 rules a literal index files, and the
+//!   one it cannot (`aws_cloudtrail_imds_malicious_usage`, a regex on `userIdentity.arn`);
 //! - `rsigma/match`: rsigma's engine on records already parsed by serde_json (its cheapest
 //!   input), and `rsigma/parse+match` with the parse.
 
@@ -52,6 +54,14 @@ fn bench(c: &mut Criterion) {
     let texts = records();
     let events: Vec<Event<'_>> = texts.iter().map(|t| decode_event_text(t).expect("decodes")).collect();
 
+    let subset = |keep: &dyn Fn(&str) -> bool| {
+        let sources: Vec<_> = loaded.sources.iter().filter(|s| keep(&s.name)).cloned().collect();
+        RuleSet::build(&sources, &Options::default()).0
+    };
+    let indexed = subset(&|n| !n.contains("imds_malicious"));
+    let regex_only = subset(&|n| n.contains("imds_malicious"));
+    assert_eq!((indexed.len(), regex_only.len()), (56, 1));
+
     let mut rsigma = rsigma_eval::Engine::new();
     for s in &loaded.sources {
         let collection = rsigma_parser::parse_sigma_yaml(&s.text).expect("rsigma parses");
@@ -77,6 +87,17 @@ fn bench(c: &mut Criterion) {
             black_box(n)
         });
     });
+    for (name, rules) in [("match/indexed-56", &indexed), ("match/regex-only-1", &regex_only)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut n = 0u32;
+                for ev in &events {
+                    rules.matching(ev, |_| n += 1);
+                }
+                black_box(n)
+            });
+        });
+    }
     g.bench_function("decode+match/sigmahq-57", |b| {
         b.iter(|| {
             let mut n = 0u32;

@@ -18,14 +18,15 @@
 //! - `temporal`: every referenced rule (or as many as `condition` asks for) matched within
 //!   `timespan` in one group, in any order; `temporal_ordered`: in the listed order.
 //! - Group values are taken from the record as written (case-sensitive); a missing field is a
-//!   group of its own, as SQL's `GROUP BY` treats `NULL`.
+//!   group of its own, as SQL's `GROUP BY` treats `NULL`; a field with several values (an
+//!   array) groups by the first. `value_count` skips records without the counted field.
 //!
 //! # Bounds
 //!
-//! State is bounded whatever the input: per correlation at most [`Limits::max_groups`] groups
+//! State is bounded whatever the input: per correlation at most [`CorrelationLimits::max_groups`] groups
 //! (expired groups are dropped first, then the least recently active, and evictions are
 //! counted in [`CorrelationStats`]); per group at most the threshold's worth of timestamps or
-//! distinct values; group values are cut at [`Limits::max_value_len`] bytes. Output is
+//! distinct values; group values are cut at [`CorrelationLimits::max_value_len`] bytes. Output is
 //! deterministic: alerts come in input order, and windows closed together are emitted in order
 //! of closing time, correlation and group.
 
@@ -456,7 +457,7 @@ pub(crate) struct Plan {
 
 /// Tuning for a [`Correlator`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
+pub struct CorrelationLimits {
     /// Most groups kept per correlation rule.
     pub max_groups: usize,
     /// Longest group value or counted value kept, in bytes (longer ones are cut).
@@ -465,9 +466,9 @@ pub struct Limits {
     pub max_sample: usize,
 }
 
-impl Default for Limits {
+impl Default for CorrelationLimits {
     fn default() -> Self {
-        Limits {
+        CorrelationLimits {
             max_groups: 100_000,
             max_value_len: 1024,
             max_sample: 16,
@@ -510,7 +511,12 @@ pub struct Observation {
 
 impl Plan {
     /// The observation for a match of `rule` on `ev`, if any correlation takes that rule.
-    pub(crate) fn observe(&self, ev: &trailguard_model::Event<'_>, rule: u32, limits: &Limits) -> Option<Observation> {
+    pub(crate) fn observe(
+        &self,
+        ev: &trailguard_model::Event<'_>,
+        rule: u32,
+        limits: &CorrelationLimits,
+    ) -> Option<Observation> {
         let takers = self.by_rule.get(&rule)?;
         let first_value = |p: &FieldPath| -> Option<Box<str>> {
             let mut out = None;
@@ -637,7 +643,7 @@ struct Group {
 #[derive(Debug)]
 pub struct Correlator {
     plan: Arc<Plan>,
-    limits: Limits,
+    limits: CorrelationLimits,
     groups: Vec<FxHashMap<GroupKey, Group>>,
     /// Tumbling windows by closing time.
     closing: BTreeSet<(Timestamp, u32, GroupKey)>,
@@ -655,7 +661,7 @@ struct Arrival {
 }
 
 impl Correlator {
-    pub(crate) fn new(plan: Arc<Plan>, limits: Limits) -> Correlator {
+    pub(crate) fn new(plan: Arc<Plan>, limits: CorrelationLimits) -> Correlator {
         let n = plan.defs.len();
         Correlator {
             plan,

@@ -76,6 +76,11 @@ pub struct SelectionHit {
 }
 
 /// A rule that matched a record, and why.
+///
+/// An alert built from it must keep `rule.author`, `rule.id`, `rule.title` and `rule.license`
+/// (the Detection Rule License requires the author in every alert of a SigmaHQ rule). A rule
+/// whose `rule.standalone` is false only feeds correlation rules (Sigma's `generate: false`):
+/// pass its matches to [`RuleSet::observe`] and do not alert on them alone.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleMatch {
     /// The rule's position in the set.
@@ -669,7 +674,7 @@ impl RuleSet {
     }
 
     /// A correlator for this set's correlation rules.
-    pub fn correlator(&self, limits: correlation::Limits) -> correlation::Correlator {
+    pub fn correlator(&self, limits: correlation::CorrelationLimits) -> correlation::Correlator {
         correlation::Correlator::new(self.plan.clone(), limits)
     }
 
@@ -680,7 +685,7 @@ impl RuleSet {
         &self,
         ev: &Event<'_>,
         id: RuleId,
-        limits: &correlation::Limits,
+        limits: &correlation::CorrelationLimits,
     ) -> Option<correlation::Observation> {
         self.plan.observe(ev, id.0, limits)
     }

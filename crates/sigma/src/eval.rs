@@ -373,9 +373,12 @@ pub(crate) fn field_matches(ev: &Event<'_>, item: &FieldItem, mut witness: Optio
     }
 }
 
-/// Whether the record's text may hold one of the literals (a necessary condition).
+/// Whether the record's text may hold one of the literals (a necessary condition). The
+/// literals hold no character JSON must escape, but any character may be written `\uXXXX`:
+/// text with such escapes is not prefiltered.
 fn text_may_hold(text: &str, lits: &[Box<[u8]>]) -> bool {
     lits.iter().any(|l| pattern::find(text.as_bytes(), l, true).is_some())
+        || memchr::memmem::find(text.as_bytes(), b"\\u").is_some()
 }
 
 /// Whether a keyword item holds: each value (or, with `all`, every value) is found in some

@@ -30,6 +30,18 @@
 //!
 //! The engine does no I/O and reads no clock: [`load_path`] is the separate loader.
 //!
+//! # Using it in a detection pass
+//!
+//! 1. `load_path(dir)` for each `--sigma DIR`, then [`RuleSet::build`] once; show the
+//!    [`BuildReport`]'s problems (errors and refusals, "not applied" rules, lint warnings).
+//! 2. On every record, [`RuleSet::matching`] (ids only; nothing is allocated when nothing
+//!    matches) and [`RuleSet::explain`] for the few that matched — or [`RuleSet::matches`], which
+//!    does both. A `RuleSet` is `Send + Sync`: share one across reader threads.
+//! 3. For correlation rules, turn each match into an [`Observation`] with
+//!    [`RuleSet::observe`] (owned, so worker threads can collect them), sort them by time, and
+//!    feed them to one [`Correlator`] from [`RuleSet::correlator`]; call
+//!    [`Correlator::finish`] at the end of the input.
+//!
 //! ```
 //! use trailguard_sigma::{RuleSet, Level};
 //! use trailguard_model::decode_event_text;
@@ -94,7 +106,9 @@ mod problem;
 mod rule;
 mod yaml;
 
-pub use correlation::{CorrelationAlert, CorrelationStats, CorrelationType, Correlator, Limits, Observation};
+pub use correlation::{
+    CorrelationAlert, CorrelationLimits, CorrelationStats, CorrelationType, Correlator, Observation,
+};
 pub use engine::{
     BuildReport, BuildSummary, FieldHit, MAX_SOURCE_BYTES, Options, RuleId, RuleMatch, RuleSet, SelectionHit, Source,
 };

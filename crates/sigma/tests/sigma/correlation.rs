@@ -16,7 +16,11 @@ fn rec(at: &str, user: &str, name: &str, extra: &str) -> String {
 }
 
 /// Run every record through the rules and the correlator; returns the alerts and counters.
-fn run(yaml: &str, records: &[String], limits: Limits) -> (RuleSet, Vec<CorrelationAlert>, CorrelationStats) {
+fn run(
+    yaml: &str,
+    records: &[String],
+    limits: CorrelationLimits,
+) -> (RuleSet, Vec<CorrelationAlert>, CorrelationStats) {
     let (set, report) = build(yaml, &Options::default());
     let bad: Vec<String> = report
         .problems
@@ -93,7 +97,7 @@ fn event_count_slides_and_resets() {
         failure("30", "carol"),    // 24 … 30: 6m, so only 29:30 and 30 remain with 30
         success("31", "alice"),
     ];
-    let (set, alerts, stats) = run(&yaml, &records, Limits::default());
+    let (set, alerts, stats) = run(&yaml, &records, CorrelationLimits::default());
     assert_eq!(alerts.len(), 1, "{alerts:#?}");
     let a = &alerts[0];
     assert_eq!(a.rule.title, "Console brute force");
@@ -130,7 +134,7 @@ fn value_count_counts_distinct_values() {
         rec("4", "alice", "ListRoles", ""),
         rec("5", "alice", "GetAccountAuthorizationDetails", ""),
     ];
-    let (set, alerts, _) = run(&yaml, &records, Limits::default());
+    let (set, alerts, _) = run(&yaml, &records, CorrelationLimits::default());
     assert_eq!(alerts.len(), 1);
     let a = &alerts[0];
     assert_eq!(a.count, 3);
@@ -162,7 +166,7 @@ fn temporal_any_order_and_ordered() {
     let (_, alerts, _) = run(
         &CREATE_THEN_ATTACH.replace("TYPE", "temporal"),
         &records,
-        Limits::default(),
+        CorrelationLimits::default(),
     );
     assert_eq!(alerts.len(), 1, "bob's pair is 17 minutes apart");
     assert_eq!(group(&alerts[0])[0].1.as_deref(), Some("arn:aws:iam::1:user/alice"));
@@ -174,7 +178,7 @@ fn temporal_any_order_and_ordered() {
     let (_, ordered, _) = run(
         &CREATE_THEN_ATTACH.replace("TYPE", "temporal_ordered"),
         &records,
-        Limits::default(),
+        CorrelationLimits::default(),
     );
     assert!(ordered.is_empty(), "alice attached before creating: {ordered:#?}");
     let in_order = vec![
@@ -184,7 +188,7 @@ fn temporal_any_order_and_ordered() {
     let (_, ordered, _) = run(
         &CREATE_THEN_ATTACH.replace("TYPE", "temporal_ordered"),
         &in_order,
-        Limits::default(),
+        CorrelationLimits::default(),
     );
     assert_eq!(ordered.len(), 1);
     assert_eq!(ordered[0].kind, CorrelationType::TemporalOrdered);
@@ -206,7 +210,7 @@ fn chained_correlations_failed_logins_then_success() {
         success("4", "bob"),
         success("6", "alice"),
     ];
-    let (set, alerts, _) = run(&yaml, &records, Limits::default());
+    let (set, alerts, _) = run(&yaml, &records, CorrelationLimits::default());
     let titles: Vec<(&str, bool)> = alerts
         .iter()
         .map(|a| (a.rule.title.as_str(), a.rule.standalone))
@@ -244,7 +248,7 @@ fn upper_bounds_close_tumbling_windows() {
         failure("5", "bob"),
         failure("11", "carol"), // closes alice's window (09:00–09:10) and bob's (09:01–09:11)
     ];
-    let (_, alerts, _) = run(&yaml, &records, Limits::default());
+    let (_, alerts, _) = run(&yaml, &records, CorrelationLimits::default());
     let got: Vec<(Option<String>, u64)> = alerts.iter().map(|a| (group(a)[0].1.clone(), a.count)).collect();
     assert_eq!(
         got,
@@ -269,7 +273,7 @@ fn aliases_join_different_fields() {
         rec("5", "admin", "ConsoleLogin", ""),
         rec("9", "victim", "ConsoleLogin", ""),
     ];
-    let (_, alerts, _) = run(&yaml, &records, Limits::default());
+    let (_, alerts, _) = run(&yaml, &records, CorrelationLimits::default());
     assert_eq!(alerts.len(), 1);
     assert_eq!(group(&alerts[0]), vec![("target".into(), Some("victim".into()))]);
     assert_eq!(alerts[0].last, at(9, 0));
@@ -288,9 +292,9 @@ fn memory_is_bounded_and_reported() {
         failure("3", "a"), // a starts afresh and evicts b
         failure("4", "c"), // c's pair
     ];
-    let limits = Limits {
+    let limits = CorrelationLimits {
         max_groups: 2,
-        ..Limits::default()
+        ..CorrelationLimits::default()
     };
     let (_, alerts, stats) = run(&yaml, &records, limits);
     assert_eq!(alerts.len(), 1);
@@ -306,7 +310,7 @@ fn out_of_order_input_is_counted() {
         failed_login_rule()
     );
     let records = vec![failure("5", "a"), failure("1", "a")];
-    let (_, alerts, stats) = run(&yaml, &records, Limits::default());
+    let (_, alerts, stats) = run(&yaml, &records, CorrelationLimits::default());
     assert_eq!(stats.out_of_order, 1);
     assert_eq!(alerts.len(), 1);
 }
@@ -377,4 +381,33 @@ fn bad_correlations_are_refused_with_reasons() {
         "{:#?}",
         report.problems
     );
+}
+
+#[test]
+fn windows_closed_together_come_out_in_a_stable_order() {
+    let yaml = format!(
+        "{}---\ntitle: A single failure\ncorrelation:\n    type: event_count\n    rules: [failed_login]\n    group-by: [userIdentity.userName]\n    timespan: 10m\n    condition:\n        eq: 1\n",
+        failed_login_rule()
+    );
+    // Windows open at 09:00 (zed, then amy) and 09:01 (bob); one later record closes all three.
+    let records = vec![
+        failure("0", "zed"),
+        failure("0", "amy"),
+        failure("1", "bob"),
+        failure("30", "late"),
+    ];
+    let (_, alerts, _) = run(&yaml, &records, CorrelationLimits::default());
+    let order: Vec<String> = alerts.iter().filter_map(|a| group(a)[0].1.clone()).collect();
+    assert_eq!(order, ["amy", "zed", "bob", "late"], "by closing time, then group");
+}
+
+#[test]
+fn engines_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send<T: Send>() {}
+    send_sync::<RuleSet>();
+    send_sync::<RuleMatch>();
+    send_sync::<Observation>();
+    send_sync::<CorrelationAlert>();
+    send::<Correlator>();
 }

@@ -670,6 +670,12 @@ const SHAPES: &[Case] = &[
         true,
     ),
     (
+        "keyword written with a \\u escape",
+        "keywords:\n    - evil\ncondition: keywords",
+        r#"{"eventTime":"2024-05-01T09:30:00Z","userAgent":"\u0065vil-tool"}"#,
+        true,
+    ),
+    (
         "keyword wildcard",
         "keywords:\n    - 'evil*tool'\ncondition: keywords",
         r#"{"userAgent":"an evil-ish tool"}"#,
