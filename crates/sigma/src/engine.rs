@@ -15,6 +15,9 @@ use crate::problem::{Origin, Problem, ProblemKind};
 use crate::rule::{self, Ctx, LogsourcePolicy, RuleInfo, RuleKind, Status};
 use crate::yaml::{self, Node, NodeKind};
 
+/// Longest chain of correlation rules (each taking the next one's alerts).
+const MAX_CHAIN: usize = 16;
+
 /// Largest rule file accepted, in bytes.
 pub const MAX_SOURCE_BYTES: usize = 8 << 20;
 
@@ -464,13 +467,16 @@ impl RuleSet {
                 Doc::Correlation { info, spec } => corr_docs.push((info, spec)),
             }
         }
+        let mut by_key: HashMap<String, usize> = HashMap::new();
+        for (i, (info, ..)) in rules.iter().enumerate() {
+            for key in [info.id.as_ref(), info.name.as_ref()].into_iter().flatten() {
+                by_key.entry(key.clone()).or_insert(i);
+            }
+        }
         for (finfo, targets, fsearches, fcond) in filters {
             let mut applied = false;
             for target in &targets {
-                let Some((rinfo, searches, cond)) = rules
-                    .iter_mut()
-                    .find(|(i, ..)| i.id.as_deref() == Some(target) || i.name.as_deref() == Some(target))
-                else {
+                let Some((rinfo, searches, cond)) = by_key.get(target).and_then(|&i| rules.get_mut(i)) else {
                     problems.push(Problem {
                         origin: finfo.origin.clone(),
                         rule: Some(finfo.title.clone()),
@@ -506,7 +512,12 @@ impl RuleSet {
                     s.name = format!("filter `{}`: {}", finfo.title, s.name).into();
                     searches.push(s);
                 }
-                *cond = Cond::And(vec![cond.clone(), Cond::Not(Box::new(shift(&fcond, by)))]);
+                // Kept flat, however many filters apply to one rule.
+                let not_filter = Cond::Not(Box::new(shift(&fcond, by)));
+                match cond {
+                    Cond::And(parts) => parts.push(not_filter),
+                    other => *other = Cond::And(vec![other.clone(), not_filter]),
+                }
                 applied = true;
             }
             if applied {
@@ -516,6 +527,7 @@ impl RuleSet {
 
         // Correlations.
         let (plan, standalone_off) = resolve_correlations(&rules, corr_docs, &unavailable, &mut problems, &mut summary);
+        let standalone_off: std::collections::HashSet<usize> = standalone_off.into_iter().collect();
         let mut compiled: Vec<Compiled> = rules
             .into_iter()
             .enumerate()
@@ -860,6 +872,38 @@ fn resolve_correlations(
                     inputs[c] = None;
                 }
             }
+        }
+    }
+    // Chains are bounded (correlations feed each other recursively at run time).
+    let mut depth = vec![1usize; n];
+    for _ in 0..=MAX_CHAIN {
+        for c in 0..n {
+            if let Some(ins) = &inputs[c] {
+                let d = ins
+                    .iter()
+                    .filter_map(|i| match i {
+                        Input::Corr(x) => Some(depth[*x as usize]),
+                        Input::Rule(_) => None,
+                    })
+                    .max()
+                    .map_or(1, |m| m + 1);
+                depth[c] = d.min(MAX_CHAIN + 1);
+            }
+        }
+    }
+    for c in 0..n {
+        if inputs[c].is_some() && depth[c] > MAX_CHAIN {
+            let (info, _) = &corr_docs[c];
+            problems.push(Problem {
+                origin: info.origin.clone(),
+                rule: Some(info.title.clone()),
+                field: Some("correlation.rules".into()),
+                kind: ProblemKind::Unsupported {
+                    feature: "a chain of correlation rules this deep".into(),
+                    reason: format!("chains are limited to {MAX_CHAIN} correlation rules"),
+                },
+            });
+            inputs[c] = None;
         }
     }
     // Keep the applied correlations, renumbered in document order.

@@ -411,3 +411,43 @@ fn engines_cross_threads() {
     send_sync::<CorrelationAlert>();
     send::<Correlator>();
 }
+
+#[test]
+fn chains_are_bounded() {
+    // c0 takes the base rule, c1 takes c0, … c19 takes c18: 20 levels.
+    let mut yaml = failed_login_rule();
+    for i in 0..20 {
+        let input = if i == 0 {
+            "failed_login".to_string()
+        } else {
+            format!("c{}", i - 1)
+        };
+        yaml.push_str(&format!(
+            "---\ntitle: Level {i}\nname: c{i}\ncorrelation:\n    type: event_count\n    rules: [{input}]\n    group-by: [userIdentity.userName]\n    timespan: 1h\n    condition: {{gte: 1}}\n"
+        ));
+    }
+    let (set, report) = build(&yaml, &Options::default());
+    assert_eq!(set.correlations().len(), 16);
+    let refused = report
+        .problems
+        .iter()
+        .filter(|p| p.severity() == Severity::Unsupported)
+        .count();
+    assert_eq!(refused, 4, "{:#?}", report.problems);
+    // The 16 that remain fire in a cascade from one record.
+    let mut corr = set.correlator(CorrelationLimits::default());
+    let mut out = Vec::new();
+    let text = failure("0", "alice");
+    let ev = decode_event_text(&text).unwrap();
+    for m in set.matches(&ev) {
+        if let Some(obs) = set.observe(&ev, m.id, &CorrelationLimits::default()) {
+            corr.feed(&obs, &mut out);
+        }
+    }
+    assert_eq!(out.len(), 16);
+    assert_eq!(
+        out.iter().filter(|a| a.rule.standalone).count(),
+        1,
+        "only the outermost alerts on its own"
+    );
+}

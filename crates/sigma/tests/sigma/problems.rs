@@ -347,3 +347,31 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn many_filters_on_one_rule_stay_flat() {
+    let mut text =
+        format!("{HEAD}name: target\ndetection:\n    s:\n        eventName: StopLogging\n    condition: s\n");
+    for i in 0..3000 {
+        text.push_str(&format!(
+            "---\ntitle: Filter {i}\nlogsource: {{product: aws}}\nfilter:\n    rules: [target]\n    selection:\n        userIdentity.userName: user{i}\n    condition: selection\n"
+        ));
+    }
+    let (set, report) = build(&text, &Options::default());
+    assert_eq!(report.summary.filters, 3000);
+    let ev = |user: &str| {
+        record_text(&format!(
+            r#"{{"eventName":"StopLogging","userIdentity":{{"userName":"{user}"}}}}"#
+        ))
+    };
+    let hit = ev("mallory");
+    let filtered = ev("user2999");
+    assert_eq!(
+        set.matches(&trailguard_model::decode_event_text(&hit).unwrap()).len(),
+        1
+    );
+    assert!(
+        set.matches(&trailguard_model::decode_event_text(&filtered).unwrap())
+            .is_empty()
+    );
+}
