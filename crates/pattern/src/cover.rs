@@ -14,9 +14,11 @@
 //!    breadth-first walk over the product of small automata for the literals (exact texts,
 //!    prefixes, suffixes, substrings), over the alphabet of the literals' characters plus one
 //!    other character. That yields exactly the combinations of atom values any record can
-//!    produce, each with a witness value. Fields CloudTrail always writes as strings
-//!    (`eventName`, `eventSource`, `eventTime`, `eventVersion`, `awsRegion`, `eventID`) only take
-//!    strings; other documented string fields take strings, `null` or nothing.
+//!    produce, each with a witness value. Fields CloudTrail documents as written on every record
+//!    (`eventName`, `eventSource`, `eventTime`, `eventVersion`, `awsRegion`, `eventID`,
+//!    `sourceIPAddress`) only take strings; other documented string fields take strings, `null`
+//!    or nothing; everything else takes any JSON value or nothing. "Every record" therefore means
+//!    every record that has those fields, as every record CloudTrail delivers does.
 //! 2. The required pattern is put in disjunctive normal form. For each conjunction, a search over
 //!    the candidate's selectors looks for value combinations that satisfy the conjunction and make
 //!    the candidate false (three-valued evaluation prunes the search).
@@ -245,6 +247,7 @@ const ALWAYS_STRING: &[&str] = &[
     "eventName",
     "awsRegion",
     "eventID",
+    "sourceIPAddress",
 ];
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -98,7 +98,7 @@ impl<'a> Parser<'a> {
     }
 
     fn at(&self, s: &str) -> bool {
-        self.pos + s.len() <= self.end && &self.src[self.pos..self.pos + s.len()] == s
+        self.pos + s.len() <= self.end && self.b[self.pos..].starts_with(s.as_bytes())
     }
 
     fn skip_ws(&mut self) {
@@ -374,7 +374,7 @@ impl<'a> Parser<'a> {
                                 K::Selector {
                                     reason: format!("expected a field name, `*` or `['key']` after `.`, found {found}"),
                                 },
-                                start,
+                                self.pos,
                                 end,
                             );
                         }

@@ -9,13 +9,13 @@ use trailguard_read::{FileList, Issue, ReadOptions, RecordAt, Sink, Worker};
 
 /// One real record: the file it came from and its exact JSON text.
 #[derive(Clone, Debug)]
-pub struct Record {
-    pub file: String,
-    pub text: String,
+pub(crate) struct Record {
+    pub(crate) file: String,
+    pub(crate) text: String,
 }
 
 impl Record {
-    pub fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.text).unwrap()
     }
 }
@@ -34,7 +34,7 @@ impl Sink for Collect {
 }
 
 /// Every record of the corpus, in file order.
-pub fn corpus() -> Vec<Record> {
+pub(crate) fn corpus() -> Vec<Record> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/corpus");
     let list = FileList::walk(&root).unwrap();
     let mut sink = Collect(Vec::new());
@@ -48,6 +48,6 @@ pub fn corpus() -> Vec<Record> {
 }
 
 /// Compact JSON text of a value (keys in serde_json's order).
-pub fn text(v: &serde_json::Value) -> String {
+pub(crate) fn text(v: &serde_json::Value) -> String {
     serde_json::to_string(v).unwrap()
 }
