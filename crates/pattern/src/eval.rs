@@ -324,6 +324,15 @@ impl JNode {
             JNode::Or(v) => v.iter().any(|n| n.eval(d)),
             JNode::Some(t) => {
                 let (sel, pred) = &**t;
+                // The common case, a documented scalar of a record: no closure, no scanning.
+                if let (Doc::Event(ev), Access::Leaf(id)) = (d, &sel.access) {
+                    return match ev.leaf(*id) {
+                        Leaf::Missing => false,
+                        Leaf::Null => pred.test(Node::Null),
+                        Leaf::Str(s) => pred.test(Node::Str(s)),
+                        Leaf::Bool(b) => pred.test(Node::Bool(b)),
+                    };
+                }
                 let mut hit = false;
                 d.visit(sel, &mut |n| {
                     hit = pred.test(n);
@@ -332,6 +341,9 @@ impl JNode {
                 hit
             }
             JNode::Absent(sel) => {
+                if let (Doc::Event(ev), Access::Leaf(id)) = (d, &sel.access) {
+                    return ev.leaf(*id) == Leaf::Missing;
+                }
                 let mut any = false;
                 d.visit(sel, &mut |_| {
                     any = true;

@@ -68,6 +68,10 @@ pub(crate) fn explain_ast(ast: &Ast, source: &str) -> String {
                     out.push_str(&test_words(t, source));
                     out.push_str(".\n");
                 }
+                Expr::Or(v) if one_of(v).is_some() => {
+                    out.push_str(&one_of(v).unwrap_or_default());
+                    out.push_str(".\n");
+                }
                 _ => {
                     out.push_str(if matches!(e, Expr::And(_)) {
                         "all of:\n"
@@ -143,12 +147,30 @@ fn tree(out: &mut String, e: &Expr, source: &str, depth: usize) {
                 let _ = writeln!(out, "{pad}- all of:");
                 tree(out, c, source, depth + 1);
             }
-            Expr::Or(_) => {
-                let _ = writeln!(out, "{pad}- any of:");
-                tree(out, c, source, depth + 1);
+            Expr::Or(v) => {
+                if let Some(line) = one_of(v) {
+                    let _ = writeln!(out, "{pad}- {line}");
+                } else {
+                    let _ = writeln!(out, "{pad}- any of:");
+                    tree(out, c, source, depth + 1);
+                }
             }
         }
     }
+}
+
+/// `sel is one of "a", "b"` when every alternative is an exact equality on one selector.
+fn one_of(alternatives: &[Expr]) -> Option<String> {
+    let (sel, first) = exact_eq(alternatives.first()?)?;
+    let mut values = vec![quote(&first)];
+    for e in &alternatives[1..] {
+        let (s, v) = exact_eq(e)?;
+        if s.steps != sel.steps {
+            return None;
+        }
+        values.push(quote(&v));
+    }
+    Some(format!("{} is one of {}", selector_words(sel), values.join(", ")))
 }
 
 fn exact_eq(e: &Expr) -> Option<(&Selector, String)> {
@@ -219,10 +241,7 @@ fn test_words(t: &Test, pattern: &str) -> String {
             Literal::Number(n) => match op {
                 Op::Eq => format!("{sel} is the number {} (or the string {})", n.text, quote(&n.text)),
                 Op::Ne => format!("{sel} is present and is not the number {}", n.text),
-                Op::Lt => format!("{sel} is a number less than {}", n.text),
-                Op::Gt => format!("{sel} is a number greater than {}", n.text),
-                Op::Le => format!("{sel} is a number at most {}", n.text),
-                Op::Ge => format!("{sel} is a number at least {}", n.text),
+                _ => format!("{sel} {}", number_words(*op, &n.text)),
             },
             Literal::Regex(r) => match op {
                 Op::Eq => format!("{sel} {}", regex_words(&r.source, pattern)),
@@ -252,7 +271,7 @@ fn column_words(c: &Column, pattern: &str, last: bool) -> String {
                         Op::Ne => wildcard_words(&v.wildcard(), true),
                         _ => "never (needs a number)".to_owned(),
                     },
-                    Literal::Number(n) => format!("is a number {} {}", cond.op.as_str(), n.text),
+                    Literal::Number(n) => number_words(cond.op, &n.text),
                     Literal::Regex(r) => match cond.op {
                         Op::Eq => regex_words(&r.source, pattern),
                         Op::Ne => format!("has no match for %{}%", r.source),
@@ -265,4 +284,15 @@ fn column_words(c: &Column, pattern: &str, last: bool) -> String {
         .collect();
     let _ = write!(s, ": {}", alts.join(", or "));
     s
+}
+
+fn number_words(op: Op, n: &str) -> String {
+    match op {
+        Op::Eq => format!("is the number {n}"),
+        Op::Ne => format!("is a number other than {n}"),
+        Op::Lt => format!("is a number less than {n}"),
+        Op::Gt => format!("is a number greater than {n}"),
+        Op::Le => format!("is a number at most {n}"),
+        Op::Ge => format!("is a number at least {n}"),
+    }
 }

@@ -178,6 +178,52 @@ impl Pattern {
     pub fn explain(&self) -> String {
         explain(self)
     }
+
+    /// The `eventName` values outside which the pattern cannot match, when the pattern pins
+    /// them down (`$.eventName = A || $.eventName = B` gives `A`, `B`; a conjunction with such a
+    /// test gives its names); `None` when records with any name may match. A detection engine can
+    /// index its patterns by these names and skip the others for each record.
+    pub fn event_names(&self) -> Option<Vec<String>> {
+        let Ast::Json(e) = &self.ast else { return None };
+        let mut names: Vec<String> = event_names(e)?.into_iter().collect();
+        names.sort_unstable();
+        Some(names)
+    }
+}
+
+fn event_names(e: &Expr) -> Option<std::collections::BTreeSet<String>> {
+    match e {
+        Expr::Test(t) => {
+            let [trailguard_model::Step::Key(k)] = t.selector.steps.as_slice() else {
+                return None;
+            };
+            if &**k != "eventName" {
+                return None;
+            }
+            match &t.check {
+                Check::Compare { op: Op::Eq, value } => match value {
+                    Literal::Str(s) => match s.wildcard() {
+                        Wildcard::Exact(v) => Some([v].into()),
+                        _ => None,
+                    },
+                    Literal::Number(n) => Some([n.text.clone()].into()),
+                    Literal::Regex(_) => None,
+                },
+                _ => None,
+            }
+        }
+        Expr::And(v) => v
+            .iter()
+            .filter_map(event_names)
+            .reduce(|a, b| a.intersection(&b).cloned().collect()),
+        Expr::Or(v) => v
+            .iter()
+            .map(event_names)
+            .try_fold(std::collections::BTreeSet::new(), |mut acc, s| {
+                acc.extend(s?);
+                Some(acc)
+            }),
+    }
 }
 
 impl fmt::Display for Pattern {

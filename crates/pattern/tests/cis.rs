@@ -228,7 +228,25 @@ fn every_cis_pattern_parses_prints_and_is_accepted() {
         assert_eq!(a, b, "{id}: {printed}");
         assert_eq!(again.to_string(), printed, "{id}");
         assert!(!p.explain().is_empty());
+        // Only the 4.1 and 4.3 alarms (error codes, identity) match records of any event name.
+        let indexed = p.event_names().is_some();
+        assert_eq!(indexed, !id.starts_with("4.1-") && id != "4.3", "{id}");
     }
+    let names = Pattern::parse(
+        include_str!("data/cis.txt")
+            .lines()
+            .find(|l| l.starts_with("4.7\t"))
+            .unwrap()
+            .split_once('\t')
+            .unwrap()
+            .1,
+    )
+    .unwrap()
+    .event_names();
+    assert_eq!(
+        names,
+        Some(vec!["DisableKey".to_owned(), "ScheduleKeyDeletion".to_owned()])
+    );
 }
 
 #[test]
@@ -245,6 +263,12 @@ fn cis_patterns_agree_with_the_oracle_on_the_corpus() {
         let message = log_message(&r.text);
         for (i, (id, p)) in patterns.iter().enumerate() {
             let want = oracle(id, &v);
+            if want && let Some(names) = p.event_names() {
+                assert!(
+                    names.iter().any(|n| ev.event_name.as_deref() == Some(n.as_str())),
+                    "{id}"
+                );
+            }
             assert_eq!(p.matches(&ev), want, "{id} on a record of {}: {}", r.file, r.text);
             assert_eq!(p.matches_message(&message), want, "{id} (as text) on {}", r.file);
             matched[i] += usize::from(want);
