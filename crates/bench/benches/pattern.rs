@@ -10,7 +10,7 @@
 //!   tree-walking evaluator pays before it evaluates anything (the usual way to write one);
 //! - `text/…`: term and regex patterns, which see each record's compact text.
 //!
-//! Run: `cargo bench -p trailguard-pattern --bench cis`
+//! Run: `cargo bench -p trailguard-bench --bench pattern`
 
 use std::hint::black_box;
 use std::path::Path;
@@ -42,7 +42,7 @@ fn corpus() -> Vec<String> {
 }
 
 fn cis() -> Vec<Pattern> {
-    include_str!("../tests/data/cis.txt")
+    include_str!("../../pattern/tests/data/cis.txt")
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .filter_map(|l| l.split_once('\t'))
