@@ -37,6 +37,8 @@ fn main() -> ExitCode {
         Command::Lookup(a) => commands::lookup::run(a, &cli.global, &mut out),
         Command::Timeline(a) => commands::timeline::run(a, &cli.global, &mut out),
         Command::Lake(a) => commands::lake::run(a, &cli.global, &mut out),
+        Command::Generate(a) => commands::generate::run(a, &cli.global, &mut out),
+        Command::Rules(a) => commands::rules::run(a, &cli.global, &mut out),
     };
     match result {
         Ok(code) => ExitCode::from(code),

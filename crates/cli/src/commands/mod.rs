@@ -2,10 +2,12 @@
 //! exit status.
 
 pub(crate) mod events;
+pub(crate) mod generate;
 pub(crate) mod ingest;
 pub(crate) mod lake;
 pub(crate) mod lookup;
 pub(crate) mod query;
+pub(crate) mod rules;
 pub(crate) mod scan;
 pub(crate) mod timeline;
 

@@ -101,7 +101,7 @@ pub(crate) fn parse_path(path: &str) -> Result<Vec<Step>, String> {
 
 /// The value at `steps` in `text`, scanning only as far as needed.
 pub(crate) fn find<'a>(text: &'a str, steps: &[Step]) -> Option<Raw<'a>> {
-    let mut sc = Scanner::with_utf8_known(text.as_bytes(), true, Limits::default());
+    let mut sc = Scanner::with_limits(text.as_bytes(), Limits::default());
     for step in steps {
         match step {
             Step::Key(name) => {
