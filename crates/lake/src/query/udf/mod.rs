@@ -9,6 +9,7 @@
 //! | `arn_partition`, `arn_service`, `arn_region`, `arn_account`, `arn_resource`, `arn_resource_type`, `arn_resource_name`, `arn_role` | ARN parts; `arn_role` turns an assumed-role session ARN into its role's ARN |
 //! | `ip_in_cidr(ip, cidr)`, `cidr_contains(cidr, ip)`, `is_private_ip(ip)` | IPv4/IPv6 network tests on `sourceipaddress` |
 //! | `resources_match(resources, kind, value)` | the LookupEvents `ResourceType` / `ResourceName` test |
+//! | `filter_pattern_match(eventjson, pattern)` | a CloudWatch Logs filter pattern (metric-filter syntax, e.g. the CIS alarms) matched on a record, as `trailguard_pattern` matches it |
 //! | `cloudtrail_record_json(named_struct(…))` | a record's JSON rebuilt from its columns (the Lake view's `eventjson`) |
 //!
 //! All take any string type (`Utf8`, `Utf8View`, dictionary) without copying the column.
@@ -17,6 +18,7 @@ mod arn;
 mod cidr;
 mod element_at;
 mod json;
+mod pattern;
 mod record;
 mod resources;
 mod time;
@@ -46,6 +48,7 @@ pub(crate) fn all() -> Vec<ScalarUDF> {
     v.extend(cidr::udfs());
     v.push(resources::udf());
     v.push(record::udf());
+    v.push(pattern::udf());
     v
 }
 
