@@ -440,6 +440,7 @@ fn kill_9_during_ingest_then_rerun_gives_a_clean_runs_rows() {
     let crashed = tempfile::tempdir().unwrap();
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut kills = 0;
+    let mut notes: Vec<String> = Vec::new();
     for round in 0..8 {
         seed ^= seed << 13;
         seed ^= seed >> 7;
@@ -458,16 +459,19 @@ fn kill_9_during_ingest_then_rerun_gives_a_clean_runs_rows() {
         std::thread::sleep(delay);
         // SIGKILL: no destructor, no flush, no cleanup.
         match child.try_wait().unwrap() {
-            Some(_) => eprintln!("round {round}: finished before the kill at {delay:?}"),
+            Some(_) => notes.push(format!("round {round}: finished before the kill at {delay:?}")),
             None => {
                 child.kill().unwrap();
                 kills += 1;
-                eprintln!("round {round}: killed after {delay:?}");
+                notes.push(format!("round {round}: killed after {delay:?}"));
             }
         }
         let _ = child.wait();
     }
-    assert!(kills >= 3, "the kills must land while ingest runs ({kills} did)");
+    assert!(
+        kills >= 3,
+        "the kills must land while ingest runs ({kills} did): {notes:?}"
+    );
     bin()
         .args(["ingest", "-q", "--commit-size", "512KiB", "--lake"])
         .arg(crashed.path())

@@ -27,7 +27,7 @@ enum B {
     Int(Int64Builder),
     Float(Float64Builder),
     Struct { nulls: NullBufferBuilder, children: Vec<B> },
-    Resources(ResourcesB),
+    Resources(Box<ResourcesB>),
 }
 
 struct ResourcesB {
@@ -116,7 +116,7 @@ impl B {
                 nulls: NullBufferBuilder::new(0),
                 children: fields.iter().map(B::new).collect(),
             },
-            Col::Resources { .. } => B::Resources(ResourcesB::new()),
+            Col::Resources { .. } => B::Resources(Box::new(ResourcesB::new())),
         }
     }
 
