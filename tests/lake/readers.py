@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Real readers of trailguard's lake agree with `trailguard query`.
 
-Run by crates/cli/tests/lake.rs (`real_readers_agree`) with the Python that scripts/test
-prepares. It checks, on testdata/corpus:
+Run by crates/cli/tests/lake.rs (`real_readers_agree_*`, one check each, chosen with --skip)
+with the Python that scripts/test prepares. It checks, on testdata/corpus:
 
 1. DuckDB over the lake's Parquet files (Hive partitioning) gives the same answers as
    `trailguard query` for a set of investigation queries.

@@ -238,9 +238,8 @@ impl Node {
                     if i > 0 {
                         out.push(',');
                     }
-                    out.push('"');
                     trailguard_json::escape_into(out, k);
-                    out.push_str("\":");
+                    out.push(':');
                     v.write(out);
                 }
                 out.push('}');
@@ -292,9 +291,7 @@ impl Node {
 
 fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
     trailguard_json::escape_into(&mut out, s);
-    out.push('"');
     out
 }
 

@@ -252,9 +252,8 @@ pub(crate) fn extra_json(ev: &Event<'_>) -> Option<String> {
             let mut key = String::with_capacity(prefix.len() + k.len());
             key.push_str(prefix);
             key.push_str(k);
-            out.push('"');
             trailguard_json::escape_into(&mut out, &key);
-            out.push_str("\":");
+            out.push(':');
             out.push_str(v.text());
         }
     };

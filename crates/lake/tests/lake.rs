@@ -84,11 +84,13 @@ fn ingest_is_idempotent_and_deduplicates() {
     let lake = open(dir.path());
     let list = FileList::from_arg(&corpus().to_string_lossy()).unwrap();
     let first = lake.ingest(&list.files, &opts(), &NoProgress).unwrap();
-    // The corpus holds 3,277 records; trailscraper's object is there twice (as .json and as
-    // .json.gz: different bytes, same records), so its 3 records are duplicates.
+    // The corpus holds 3,277 records and 6 of them repeat an earlier (eventID, recipient):
+    // trailscraper's object is there twice (as .json and as .json.gz: different bytes, same
+    // records) and two other projects ship copies of the same records (counted independently
+    // with jq over `trailguard events --format jsonl testdata/corpus`).
     assert_eq!(first.records, 3277, "{first:?}");
-    assert_eq!(first.duplicates, 3, "{first:?}");
-    assert_eq!(first.events_added + first.insights_added, 3274);
+    assert_eq!(first.duplicates, 6, "{first:?}");
+    assert_eq!(first.events_added + first.insights_added, 3271);
     assert_eq!(first.commits, 1);
     assert_eq!(count(&lake, "SELECT count(*) FROM events"), first.events_added as i64);
     assert_eq!(
@@ -318,7 +320,7 @@ fn every_field_survives_the_round_trip() {
             }
         }
     }
-    assert_eq!(checked, 3274);
+    assert_eq!(checked, 3271, "every row of the lake (3,277 records less 6 duplicates)");
 }
 
 /// `lookup` answers exactly what the model's LookupEvents filter says, over the raw records.
@@ -386,7 +388,13 @@ fn lookup_matches_the_model() {
             nonempty += 1;
         }
     }
-    assert!(nonempty >= 7, "the cases must exercise the corpus");
+    // Non-empty in the corpus (checked with jq): ConsoleLogin, iam, ReadOnly=false, the stratus
+    // role and S3 buckets; the corpus has no GetObject and no write naming an IAM role, and the
+    // ASIAZZZ… key is the empty case by design.
+    assert!(
+        nonempty >= 5,
+        "the cases must exercise the corpus ({nonempty} matched records)"
+    );
     // Time range and newest-first order with a limit.
     let start = Timestamp::parse_rfc3339("2023-07-10T12:00:00Z").unwrap();
     let req = LookupRequest {

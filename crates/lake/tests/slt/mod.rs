@@ -17,7 +17,8 @@
 //!
 //! Results are compared as CSV (header included; nested values as JSON text; times in UTC).
 //! Queries must order their rows. `UPDATE_SLT=1 cargo test -p trailguard-lake --test lake slt`
-//! rewrites the expected blocks from the current results — review the diff before committing.
+//! fills the blocks whose expected result is empty from the current results; blocks that have a
+//! result are still compared and never rewritten. Review every filled result by hand.
 
 use std::path::Path;
 
@@ -27,48 +28,60 @@ use trailguard_read::{FileList, NoProgress};
 use super::{corpus, open, opts};
 
 enum Block {
-    Query { sql: String, expected: String },
-    Error { sql: String, contains: String },
-    Comment(String),
+    /// `dash` is the index of the block's `----` line in the file.
+    Query {
+        sql: String,
+        expected: String,
+        dash: usize,
+    },
+    Error {
+        sql: String,
+        contains: String,
+    },
+    Comment,
 }
 
 fn parse(text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
-    let mut lines = text.lines().peekable();
-    while let Some(line) = lines.next() {
+    let mut lines = text.lines().enumerate().peekable();
+    while let Some((_, line)) = lines.next() {
         if line.trim().is_empty() {
             continue;
         }
         if line.starts_with('#') {
-            blocks.push(Block::Comment(line.to_owned()));
+            blocks.push(Block::Comment);
             continue;
         }
         if line.trim() == "query" {
             let mut sql = Vec::new();
-            for l in lines.by_ref() {
+            let mut dash = None;
+            for (i, l) in lines.by_ref() {
                 if l.trim() == "----" {
+                    dash = Some(i);
                     break;
                 }
                 sql.push(l);
             }
+            let dash = dash.unwrap_or_else(|| panic!("query without ----: {}", sql.join("\n")));
             let mut expected = Vec::new();
-            while let Some(l) = lines.peek() {
+            while let Some((_, l)) = lines.peek() {
                 if l.trim().is_empty() {
                     break;
                 }
-                expected.push(lines.next().unwrap_or_default());
+                expected.push(lines.next().map(|(_, l)| l).unwrap_or_default());
             }
             blocks.push(Block::Query {
                 sql: sql.join("\n"),
                 expected: expected.join("\n"),
+                dash,
             });
         } else if let Some(rest) = line.strip_prefix("statement error") {
             let mut sql = Vec::new();
-            while let Some(l) = lines.peek() {
+            while let Some((_, l)) = lines.peek() {
                 if l.trim().is_empty() {
                     break;
                 }
-                sql.push(lines.next().unwrap_or_default());
+                sql.push(lines.next().map(|(_, l)| l).unwrap_or_default());
             }
             blocks.push(Block::Error {
                 sql: sql.join("\n"),
@@ -81,24 +94,15 @@ fn parse(text: &str) -> Vec<Block> {
     blocks
 }
 
-fn render(blocks: &[Block]) -> String {
+/// `text` with each `(dash line, result)` written under that `----` line; nothing else changes.
+fn fill(text: &str, fills: &[(usize, String)]) -> String {
     let mut out = String::new();
-    for b in blocks {
-        match b {
-            Block::Comment(c) => {
-                out.push_str(c);
-                out.push('\n');
-            }
-            Block::Query { sql, expected } => {
-                out.push_str("query\n");
-                out.push_str(sql);
-                out.push_str("\n----\n");
-                out.push_str(expected);
-                out.push_str("\n\n");
-            }
-            Block::Error { sql, contains } => {
-                out.push_str(&format!("statement error {contains}\n{sql}\n\n"));
-            }
+    for (i, line) in text.lines().enumerate() {
+        out.push_str(line);
+        out.push('\n');
+        if let Some((_, got)) = fills.iter().find(|(d, _)| *d == i) {
+            out.push_str(got);
+            out.push('\n');
         }
     }
     out
@@ -123,11 +127,12 @@ fn sql_logic_tests() {
     let mut queries = 0;
     for path in &files {
         let text = std::fs::read_to_string(path).unwrap();
-        let mut blocks = parse(&text);
-        for b in blocks.iter_mut() {
+        let blocks = parse(&text);
+        let mut fills = Vec::new();
+        for b in &blocks {
             match b {
-                Block::Comment(_) => {}
-                Block::Query { sql, expected } => {
+                Block::Comment => {}
+                Block::Query { sql, expected, dash } => {
                     queries += 1;
                     let got = match lake.query(sql) {
                         Ok(r) => {
@@ -137,8 +142,8 @@ fn sql_logic_tests() {
                         }
                         Err(e) => format!("ERROR: {e}"),
                     };
-                    if update {
-                        *expected = got;
+                    if update && expected.is_empty() {
+                        fills.push((*dash, got));
                     } else if got != *expected {
                         failures.push(format!(
                             "{}:\n{sql}\n--- expected\n{expected}\n--- got\n{got}\n",
@@ -159,8 +164,8 @@ fn sql_logic_tests() {
                 }
             }
         }
-        if update {
-            std::fs::write(path, render(&blocks)).unwrap();
+        if update && !fills.is_empty() {
+            std::fs::write(path, fill(&text, &fills)).unwrap();
         }
     }
     assert!(
