@@ -238,6 +238,11 @@ pub(crate) fn fit(
     from: u32,
     to: u32,
 ) -> Option<Model> {
+    // The coverage may begin after the window would (the first records arrive inside the
+    // day being judged): then there is no history before it.
+    if from >= to {
+        return None;
+    }
     let minutes = |h: u32| -> f64 { f64::from((h * 60 + 60).min(to) - (h * 60).max(from)) };
     let hour_list: Vec<u32> = covered.range(from / 60..to.div_ceil(60)).copied().collect();
     let exposure: f64 = hour_list.iter().map(|&h| minutes(h)).sum();
@@ -517,6 +522,10 @@ mod tests {
         // A brand-new API: half an event over the covered day.
         let r = m.rate_at(MONDAY + 10);
         assert!((r - 0.5 / f64::from(DAY)).abs() < 1e-12, "{r}");
+        // Records that begin inside the day being judged: an empty window, not a panic.
+        let cov = all_hours(MONDAY + 600, MONDAY + 2 * DAY);
+        assert!(fit(&cfg, &cells, &cov, MONDAY + 600, MONDAY).is_none());
+        assert!(fit(&cfg, &cells, &cov, MONDAY, MONDAY).is_none());
     }
 
     #[test]

@@ -154,6 +154,25 @@ fn xml(s: &str) -> String {
     o
 }
 
+/// A round step near `x`: 1, 2 or 5 times a power of ten.
+fn nice_step(x: f64) -> f64 {
+    if x.is_nan() || x <= 0.0 || x.is_infinite() {
+        return 1.0;
+    }
+    let p = 10f64.powf(x.log10().floor());
+    let m = x / p;
+    let f = if m <= 1.0 {
+        1.0
+    } else if m <= 2.0 {
+        2.0
+    } else if m <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    f * p
+}
+
 /// A file name for an insight's chart: time, type, API, account, region (safe characters only).
 pub fn chart_file_name(i: &Insight) -> String {
     let k = &i.key;
@@ -204,14 +223,16 @@ pub fn svg(chart: &Chart, insight: &Insight) -> String {
     let span = n as f64 * bucket;
     let x_of_minute = |m: f64| L + ((m - from) / span).clamp(0.0, 1.0) * pw;
     let x_of = |i: usize| L + i as f64 / n as f64 * pw;
-    let top = chart
+    let highest = chart
         .observed
         .iter()
         .map(|&v| v as f64)
         .chain(chart.band.iter().map(|&v| v as f64))
         .chain(chart.expected.iter().copied())
-        .fold(1.0, f64::max)
-        * 1.1;
+        .fold(1.0, f64::max);
+    // Gridlines on a round step (1, 2 or 5 × 10^k), about four of them.
+    let tick = nice_step(highest / 4.0);
+    let top = (highest / tick).ceil() * tick * 1.05;
     let y_of = |v: f64| T + ph - (v / top).clamp(0.0, 1.0) * ph;
     let k = &insight.key;
     let mut o = String::new();
@@ -310,8 +331,8 @@ pub fn svg(chart: &Chart, insight: &Insight) -> String {
         L + pw,
         T + ph
     );
-    for frac in [0.0, 0.25, 0.5, 0.75, 1.0] {
-        let v = top / 1.1 * frac;
+    let mut v = 0.0;
+    while v <= top {
         let y = y_of(v);
         let _ = writeln!(
             o,
@@ -319,8 +340,9 @@ pub fn svg(chart: &Chart, insight: &Insight) -> String {
             L - 4.0,
             L - 7.0,
             y + 4.0,
-            rate(v)
+            if tick >= 1.0 { format!("{v:.0}") } else { rate(v) }
         );
+        v += tick;
     }
     let _ = writeln!(
         o,
@@ -393,6 +415,15 @@ mod tests {
         assert_eq!(rate(0.00312), "0.0031");
         assert_eq!(rate(1234.0), "1234");
         assert_eq!(rate(f64::INFINITY), "-");
+    }
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(nice_step(8.2), 10.0);
+        assert_eq!(nice_step(4.1), 5.0);
+        assert_eq!(nice_step(0.3), 0.5);
+        assert_eq!(nice_step(1.0), 1.0);
+        assert_eq!(nice_step(0.0), 1.0);
     }
 
     #[test]
