@@ -465,7 +465,7 @@ mod insights {
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
-        assert!(recs.len() >= 4 && recs.len() % 2 == 0, "{recs:#?}");
+        assert!(recs.len() >= 4 && recs.len().is_multiple_of(2), "{recs:#?}");
         for r in &recs {
             assert_eq!(r["eventType"], "AwsCloudTrailInsight");
             assert_eq!(r["eventCategory"], "Insight");
