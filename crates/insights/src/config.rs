@@ -13,8 +13,12 @@ pub struct InsightsConfig {
     /// Length of the baseline window in minutes: the activity of the preceding `window` minutes
     /// is what "usual" means. Default 7 days (10080), as CloudTrail Insights; at most 28 days.
     pub window: u32,
-    /// Covered minutes the baseline needs before the API can raise insights (default one
-    /// day). CloudTrail takes up to 36 hours to deliver its first insights for the same reason.
+    /// Covered minutes the baseline needs before the API can raise insights (default two
+    /// days). With one day, every hour of the day has a single sample, the spread between days
+    /// cannot be estimated and the rhythm is pooled away: the first office-hours peak of a
+    /// trail looks like a burst against the daily average. With two, each hour of the day has
+    /// two samples and the empirical-Bayes spread is estimable. CloudTrail, too, takes up to
+    /// 36 hours to deliver its first insights.
     pub min_history: u32,
     /// Significance of a start: the probability, under the baseline model, of a count at least
     /// as large in the window that triggers. Default 10⁻⁷, split evenly over the window
@@ -64,7 +68,7 @@ impl Default for InsightsConfig {
     fn default() -> Self {
         InsightsConfig {
             window: 7 * DAY,
-            min_history: DAY,
+            min_history: 2 * DAY,
             alpha: 1e-7,
             alpha_end: 1e-3,
             min_events: 5,

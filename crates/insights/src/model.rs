@@ -516,12 +516,14 @@ mod tests {
         let cells = cells_from(&[]);
         let cov = all_hours(MONDAY, MONDAY + 600);
         assert!(fit(&cfg, &cells, &cov, MONDAY, MONDAY + 7 * DAY).is_none());
-        let cov = all_hours(MONDAY, MONDAY + DAY);
-        let m = fit(&cfg, &cells, &cov, MONDAY, MONDAY + DAY).unwrap();
-        assert_eq!(m.exposure, u64::from(DAY));
-        // A brand-new API: half an event over the covered day.
+        // One day is not enough (the default asks for two), two are.
+        let cov = all_hours(MONDAY, MONDAY + 2 * DAY);
+        assert!(fit(&cfg, &cells, &cov, MONDAY, MONDAY + DAY).is_none());
+        let m = fit(&cfg, &cells, &cov, MONDAY, MONDAY + 2 * DAY).unwrap();
+        assert_eq!(m.exposure, u64::from(2 * DAY));
+        // A brand-new API: half an event over the covered days.
         let r = m.rate_at(MONDAY + 10);
-        assert!((r - 0.5 / f64::from(DAY)).abs() < 1e-12, "{r}");
+        assert!((r - 0.5 / f64::from(2 * DAY)).abs() < 1e-12, "{r}");
         // Records that begin inside the day being judged: an empty window, not a panic.
         let cov = all_hours(MONDAY + 600, MONDAY + 2 * DAY);
         assert!(fit(&cfg, &cells, &cov, MONDAY + 600, MONDAY).is_none());

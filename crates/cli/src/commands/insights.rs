@@ -49,8 +49,9 @@ pub(crate) struct InsightsArgs {
     /// Baseline window in days (CloudTrail: 7; up to 28).
     #[arg(long, value_name = "DAYS", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=28))]
     window: u32,
-    /// Hours of history an API needs before it can raise insights.
-    #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u32).range(1..=672))]
+    /// Hours of history the baseline needs before an API can raise insights (at most the
+    /// window).
+    #[arg(long, value_name = "HOURS", default_value_t = 48, value_parser = clap::value_parser!(u32).range(1..=672))]
     min_history: u32,
     /// Significance of a start: probability of a count at least as high under the baseline.
     #[arg(long, value_name = "P", default_value_t = 1e-7)]
@@ -99,7 +100,7 @@ impl InsightsArgs {
     fn config(&self) -> anyhow::Result<InsightsConfig> {
         let cfg = InsightsConfig {
             window: self.window * DAY,
-            min_history: self.min_history * 60,
+            min_history: (self.min_history * 60).min(self.window * DAY),
             alpha: self.alpha,
             min_events: self.min_events,
             min_ratio: self.min_ratio,
