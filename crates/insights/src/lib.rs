@@ -38,6 +38,10 @@
 //!   insights themselves): last week's one-off incident does not mask this week's, while a
 //!   pattern that recurs stays in the baseline.
 //!
+//! - **History.** An API raises nothing until its account has [`InsightsConfig::min_history`]
+//!   covered minutes before the day judged (two days by default): with one day every hour of
+//!   the day has a single sample and the rhythm cannot be told from noise.
+//!
 //! # Start, end, and the threshold
 //!
 //! At every minute with calls, the counts of the windows ending there
@@ -81,6 +85,10 @@
 //! ([`Detector::save`], [`Detector::load`]); resuming over the rest of a stream gives the same
 //! records as one run. CloudTrail's own Insights records met in the input are kept
 //! ([`AwsInsight`]) and can be compared with ours ([`aws::compare`]).
+//!
+//! `trailguard-scan` runs the same accumulators in its one pass over a trail (one per worker
+//! thread, merged at the end) and puts an [`InsightsSummary`] into its report;
+//! `trailguard insights` reads in delivery order and advances the detector as it goes.
 //!
 //! The crate does no I/O, never reads the clock (time comes from the records) and never
 //! prints.
