@@ -260,8 +260,13 @@ impl Series {
 
     fn try_start(&mut self, cx: &Ctx<'_>, m: u32) -> Option<Open> {
         let cfg = cx.cfg;
-        let model = self.model_for(cx, m)?;
         let sums = self.window_sums(cfg, m, self.floor);
+        // Most minutes of most APIs hold too few calls in every window to start anything:
+        // they need no model (fitting one is the costly part of a day's first minute).
+        if sums.iter().all(|&s| s < cfg.min_events) {
+            return None;
+        }
+        let model = self.model_for(cx, m)?;
         let per_scale = cfg.alpha / cfg.scales.len() as f64;
         let mut best: Option<(f64, usize)> = None;
         for (i, &w) in cfg.scales.iter().enumerate() {
