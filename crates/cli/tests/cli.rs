@@ -634,6 +634,26 @@ mod insights {
     }
 
     #[test]
+    fn too_short_an_input_says_so() {
+        // A Stratus detonation alone: seconds of records, no baseline to judge them against.
+        let bytes = std::fs::read(
+            corpus().join("stratus-red-team/docs/detonation-logs/aws.credential-access.ec2-get-password-data.json"),
+        )
+        .unwrap();
+        bin()
+            .args(["insights", "-"])
+            .write_stdin(bytes)
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains(
+                "No insights: a baseline needs 48 h of history before an API can raise one, and the input spans 0.0 h.",
+            ))
+            .stderr(predicate::str::contains(
+                "34 records: 0 write calls and 32 errors counted",
+            ));
+    }
+
+    #[test]
     fn bad_arguments_are_errors() {
         bin().args(["insights", "--window", "0"]).arg(corpus()).assert().code(2);
         bin()

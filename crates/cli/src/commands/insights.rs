@@ -398,7 +398,15 @@ fn table(summary: &InsightsSummary, compare: bool) -> String {
     let mut o = String::new();
     let list = &summary.anomalies;
     if list.is_empty() {
-        o.push_str("No insights: no API call or error rate left its baseline band.\n");
+        match history_minutes(summary) {
+            Some(span) if span < i64::from(summary.min_history_minutes) => o.push_str(&format!(
+                "No insights: a baseline needs {} h of history before an API can raise one, and the input spans {:.1} h.\n",
+                summary.min_history_minutes / 60,
+                span as f64 / 60.0
+            )),
+            None => o.push_str("No insights: no records with a time to count.\n"),
+            Some(_) => o.push_str("No insights: no API call or error rate left its baseline band.\n"),
+        }
     } else {
         o.push_str(&render::table(list));
     }
@@ -437,6 +445,13 @@ fn table(summary: &InsightsSummary, compare: bool) -> String {
         o.push_str("\nNo CloudTrail Insights records in the input to compare with.\n");
     }
     o
+}
+
+/// Minutes between the first and the last record counted.
+fn history_minutes(summary: &InsightsSummary) -> Option<i64> {
+    let first = Timestamp::parse_rfc3339(summary.first.as_deref()?).ok()?;
+    let last = Timestamp::parse_rfc3339(summary.last.as_deref()?).ok()?;
+    Some((last.secs() - first.secs()) / 60)
 }
 
 fn anomalies_by_id(list: &[Insight]) -> BTreeMap<&str, &Insight> {
