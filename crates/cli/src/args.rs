@@ -70,6 +70,10 @@ pub(crate) enum Command {
     /// Write a realistic synthetic trail (organization layout, injected attack scenarios with a
     /// manifest, signed digest chains) for tests, benchmarks and demos.
     Generate(crate::commands::generate::GenerateArgs),
+    /// API call-rate and error-rate anomalies against a seasonal baseline, written as
+    /// CloudTrail Insights events (Start/End records, a table, SVG charts); compares with
+    /// CloudTrail's own Insights found in the input.
+    Insights(crate::commands::insights::InsightsArgs),
     /// Work with detection rules and filter patterns.
     Rules(RulesArgs),
 }
@@ -118,6 +122,9 @@ pub(crate) struct ScanArgs {
     /// Length of each ranking.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub(crate) top: usize,
+    /// Leave out the API call-rate and error-rate anomaly detector.
+    #[arg(long)]
+    pub(crate) no_insights: bool,
     #[command(flatten)]
     pub(crate) input: InputArgs,
 }

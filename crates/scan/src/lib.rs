@@ -1,9 +1,10 @@
 //! `trailguard scan`: one pass over a trail that every engine shares.
 //!
 //! The pass reads each file once (on all cores) into a [`ScanSink`] per worker thread; each sink
-//! feeds its engines — today the statistics of [`stats`], then integrity verification,
-//! detection and anomaly detection as they arrive — and the sinks are merged into one
-//! [`ScanReport`]. Engines never print, read the clock or touch the disk.
+//! feeds its engines — today the statistics of [`stats`] and the per-minute counts of the
+//! anomaly detector ([`insights`]), then integrity verification and detection as they arrive —
+//! and the sinks are merged into one [`ScanReport`]. Engines never print, read the clock or
+//! touch the disk.
 
 #![deny(missing_docs)]
 
@@ -19,6 +20,8 @@ use trailguard_read::{
 };
 
 pub use stats::{Ranked, Sighting, Stats, Summary};
+pub use trailguard_insights as insights;
+use trailguard_insights::{Accumulator, Detector, InsightsConfig, InsightsSummary};
 
 /// How a scan runs.
 #[derive(Clone, Debug)]
@@ -29,6 +32,9 @@ pub struct ScanOptions {
     pub top: usize,
     /// Examples kept per kind of issue.
     pub issue_examples: usize,
+    /// The anomaly detector's settings (`None`: no anomaly detection). Settings that do not
+    /// validate ([`InsightsConfig::validate`]) also turn it off: check them first.
+    pub insights: Option<InsightsConfig>,
 }
 
 impl Default for ScanOptions {
@@ -37,6 +43,7 @@ impl Default for ScanOptions {
             read: ReadOptions::default(),
             top: 10,
             issue_examples: 5,
+            insights: Some(InsightsConfig::default()),
         }
     }
 }
@@ -60,6 +67,7 @@ pub struct IssueGroup {
 /// The per-worker accumulator of a scan: it feeds every engine.
 pub struct ScanSink<'h> {
     stats: Stats,
+    insights: Option<Accumulator>,
     issues: BTreeMap<&'static str, (u64, Vec<Issue>)>,
     examples: usize,
     digests: u64,
@@ -75,6 +83,11 @@ impl<'h> ScanSink<'h> {
     fn new(opts: &ScanOptions, hook: IssueHook<'h>) -> Self {
         ScanSink {
             stats: Stats::new(opts.top),
+            insights: opts
+                .insights
+                .as_ref()
+                .filter(|c| c.validate().is_ok())
+                .map(Accumulator::new),
             issues: BTreeMap::new(),
             examples: opts.issue_examples,
             digests: 0,
@@ -93,6 +106,9 @@ impl<'h> ScanSink<'h> {
 
     fn merge(&mut self, other: ScanSink<'_>) {
         self.stats.merge(other.stats);
+        if let (Some(a), Some(b)) = (&mut self.insights, other.insights) {
+            a.merge(b);
+        }
         for (code, (count, examples)) in other.issues {
             self.issues.entry(code).or_default().0 += count;
             for issue in examples {
@@ -107,6 +123,9 @@ impl Sink for ScanSink<'_> {
     #[inline]
     fn record(&mut self, event: &Event<'_>, at: &RecordAt<'_>) {
         self.stats.record(event, at);
+        if let Some(a) = &mut self.insights {
+            a.record(event, at.file.layout.as_ref().map(|l| l.account.as_str()));
+        }
     }
 
     fn issue(&mut self, issue: Issue) {
@@ -169,6 +188,9 @@ pub struct ScanReport {
     pub skipped: Skipped,
     /// The statistics.
     pub summary: Summary,
+    /// API call-rate and error-rate anomalies (absent when the detector was off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insights: Option<InsightsSummary>,
 }
 
 impl ScanReport {
@@ -191,10 +213,28 @@ pub fn scan(
     for s in sinks {
         merged.merge(s);
     }
-    build_report(source, list, &summaries, merged)
+    build_report(source, list, &summaries, merged, opts)
 }
 
-fn build_report(source: &str, list: &FileList, summaries: &[FileSummary], sink: ScanSink<'_>) -> ScanReport {
+/// Run the anomaly detector over the merged counts (the statistics are per API, done once).
+fn detect(acc: Accumulator, config: &InsightsConfig) -> Option<InsightsSummary> {
+    let mut det = Detector::new(config.clone()).ok()?;
+    det.absorb(acc);
+    let records = det.finish();
+    Some(trailguard_insights::summarize(&det, &records))
+}
+
+fn build_report(
+    source: &str,
+    list: &FileList,
+    summaries: &[FileSummary],
+    mut sink: ScanSink<'_>,
+    opts: &ScanOptions,
+) -> ScanReport {
+    let insights = match (sink.insights.take(), &opts.insights) {
+        (Some(acc), Some(cfg)) => detect(acc, cfg),
+        _ => None,
+    };
     let mut files = Files {
         ignored: list.ignored.clone(),
         ..Files::default()
@@ -240,5 +280,6 @@ fn build_report(source: &str, list: &FileList, summaries: &[FileSummary], sink: 
         files,
         skipped,
         summary: sink.stats.summary(),
+        insights,
     }
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod events;
 pub(crate) mod generate;
+pub(crate) mod insights;
 pub(crate) mod rules;
 pub(crate) mod scan;
 
