@@ -7,9 +7,11 @@
 
 #![deny(missing_docs)]
 
+pub mod detection;
 pub mod stats;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use trailguard_model::Event;
@@ -18,6 +20,7 @@ use trailguard_read::{
     Severity, Sink, read_all,
 };
 
+pub use detection::DetectionReport;
 pub use stats::{Ranked, Sighting, Stats, Summary};
 
 /// How a scan runs.
@@ -29,6 +32,8 @@ pub struct ScanOptions {
     pub top: usize,
     /// Examples kept per kind of issue.
     pub issue_examples: usize,
+    /// The detection rules run in the pass (`None`: no detection).
+    pub detector: Option<Arc<trailguard_detect::Detector>>,
 }
 
 impl Default for ScanOptions {
@@ -37,6 +42,7 @@ impl Default for ScanOptions {
             read: ReadOptions::default(),
             top: 10,
             issue_examples: 5,
+            detector: None,
         }
     }
 }
@@ -64,6 +70,7 @@ pub struct ScanSink<'h> {
     examples: usize,
     digests: u64,
     hook: IssueHook<'h>,
+    detect: Option<trailguard_detect::Collector<'h>>,
 }
 
 /// Examples are the first issues in file, record and byte order, whichever thread found them.
@@ -72,13 +79,17 @@ fn issue_order(i: &Issue) -> (&str, u64, u64) {
 }
 
 impl<'h> ScanSink<'h> {
-    fn new(opts: &ScanOptions, hook: IssueHook<'h>) -> Self {
+    fn new(opts: &'h ScanOptions, hook: IssueHook<'h>) -> Self {
         ScanSink {
             stats: Stats::new(opts.top),
             issues: BTreeMap::new(),
             examples: opts.issue_examples,
             digests: 0,
             hook,
+            detect: opts
+                .detector
+                .as_deref()
+                .map(|d| d.collector(trailguard_detect::Keep::First(detection::EXAMPLES))),
         }
     }
 
@@ -100,6 +111,9 @@ impl<'h> ScanSink<'h> {
             }
         }
         self.digests += other.digests;
+        if let (Some(a), Some(b)) = (&mut self.detect, other.detect) {
+            a.merge(b);
+        }
     }
 }
 
@@ -107,6 +121,9 @@ impl Sink for ScanSink<'_> {
     #[inline]
     fn record(&mut self, event: &Event<'_>, at: &RecordAt<'_>) {
         self.stats.record(event, at);
+        if let Some(d) = &mut self.detect {
+            d.record(event);
+        }
     }
 
     fn issue(&mut self, issue: Issue) {
@@ -169,6 +186,9 @@ pub struct ScanReport {
     pub skipped: Skipped,
     /// The statistics.
     pub summary: Summary,
+    /// Alerts of the detection rules run in the pass, by severity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detection: Option<DetectionReport>,
 }
 
 impl ScanReport {
@@ -191,10 +211,20 @@ pub fn scan(
     for s in sinks {
         merged.merge(s);
     }
-    build_report(source, list, &summaries, merged)
+    build_report(source, list, &summaries, merged, opts.detector.as_deref())
 }
 
-fn build_report(source: &str, list: &FileList, summaries: &[FileSummary], sink: ScanSink<'_>) -> ScanReport {
+fn build_report(
+    source: &str,
+    list: &FileList,
+    summaries: &[FileSummary],
+    mut sink: ScanSink<'_>,
+    detector: Option<&trailguard_detect::Detector>,
+) -> ScanReport {
+    let detection = match (sink.detect.take(), detector) {
+        (Some(c), Some(d)) => Some(DetectionReport::new(d, c.finish())),
+        _ => None,
+    };
     let mut files = Files {
         ignored: list.ignored.clone(),
         ..Files::default()
@@ -240,5 +270,6 @@ fn build_report(source: &str, list: &FileList, summaries: &[FileSummary], sink: 
         files,
         skipped,
         summary: sink.stats.summary(),
+        detection,
     }
 }
