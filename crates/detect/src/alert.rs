@@ -180,9 +180,16 @@ impl Alert {
             let fields: Vec<String> = r
                 .fields
                 .iter()
-                .map(|f| match &f.value {
-                    Some(v) => format!("{} {} (record: {v})", f.field, f.expected),
-                    None => format!("{} {}", f.field, f.expected),
+                .map(|f| {
+                    let mut t = f.field.clone();
+                    if !f.expected.is_empty() {
+                        t.push(' ');
+                        t.push_str(&f.expected);
+                    }
+                    if let Some(v) = &f.value {
+                        t.push_str(&format!(" (record: {v})"));
+                    }
+                    t
                 })
                 .collect();
             parts.push(format!("{}: {}", r.part, fields.join(", ")));
