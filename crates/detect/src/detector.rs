@@ -56,6 +56,8 @@ pub struct Detector {
     rules: Vec<Arc<Rule>>,
     refs: Vec<Arc<RuleRef>>,
     patterns: Vec<CompiledPattern>,
+    /// Our rule → its compiled pattern.
+    pattern_of: FxHashMap<u32, u32>,
     by_name: FxHashMap<Box<str>, Vec<u32>>,
     unindexed: Vec<u32>,
     sigma: RuleSet,
@@ -339,11 +341,17 @@ impl Detector {
             }
         }
         let refs = rules.iter().map(|r| Arc::new(RuleRef::of(r))).collect();
+        let pattern_of = patterns
+            .iter()
+            .enumerate()
+            .map(|(pi, cp)| (cp.rule, pi as u32))
+            .collect();
         Ok((
             Detector {
                 rules: rules.into_iter().map(Arc::new).collect(),
                 refs,
                 patterns,
+                pattern_of,
                 by_name,
                 unindexed,
                 sigma,
@@ -374,7 +382,11 @@ impl Detector {
 
     /// The compiled filter pattern of a pattern rule.
     pub fn pattern(&self, ix: RuleIx) -> Option<&Pattern> {
-        self.patterns.iter().find(|p| p.rule == ix.0).map(|p| &p.pattern)
+        self.compiled(ix).map(|p| &p.pattern)
+    }
+
+    fn compiled(&self, ix: RuleIx) -> Option<&CompiledPattern> {
+        self.patterns.get(*self.pattern_of.get(&ix.0)? as usize)
     }
 
     /// The Sigma engine holding the Sigma rules.
@@ -408,7 +420,7 @@ impl Detector {
 
     /// Whether rule `ix`'s body matches `ev`.
     pub fn body_matches(&self, ix: RuleIx, ev: &Event<'_>) -> bool {
-        if let Some(cp) = self.patterns.iter().find(|p| p.rule == ix.0) {
+        if let Some(cp) = self.compiled(ix) {
             return cp.pattern.matches(ev);
         }
         match self.sigma_of.get(&ix.0) {
@@ -419,7 +431,7 @@ impl Detector {
 
     /// Why rule `ix` matched `ev`.
     pub fn reasons(&self, ix: RuleIx, ev: &Event<'_>) -> Vec<Reason> {
-        if let Some(cp) = self.patterns.iter().find(|p| p.rule == ix.0) {
+        if let Some(cp) = self.compiled(ix) {
             let fields: Vec<FieldReason> = cp
                 .parts
                 .iter()
