@@ -319,3 +319,129 @@ fn shift_time(json: &str, secs: i64) -> Result<String, String> {
     }
     serde_json::to_string(&j).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn origin() -> Origin {
+        Origin::File("t.yaml".into())
+    }
+
+    const HEAD: &str = "rules:\n  - id: A-1\n    title: t\n    description: d\n    severity: low\n";
+
+    #[test]
+    fn a_minimal_rule() {
+        let r = parse_rules(
+            "t.yaml",
+            &format!("{HEAD}    pattern: '{{ $.eventName = X }}'\n"),
+            &origin(),
+        )
+        .unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].body, Body::Pattern("{ $.eventName = X }".into()));
+        assert_eq!(r[0].severity, Severity::Low);
+        assert!(r[0].threshold.is_none());
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_the_line() {
+        let e = parse_rules("t.yaml", &format!("{HEAD}    patern: x\n"), &origin()).unwrap_err();
+        assert_eq!(e.line, Some(6), "{e}");
+        assert!(e.to_string().starts_with("t.yaml:6:"), "{e}");
+        assert!(e.message.contains("patern"), "{e}");
+    }
+
+    #[test]
+    fn logic_is_required_and_single() {
+        let e = parse_rules("t.yaml", HEAD, &origin()).unwrap_err();
+        assert!(e.message.contains("no logic"), "{e}");
+        let both = format!("{HEAD}    pattern: x\n    sigma: {{selection: {{a: 1}}, condition: selection}}\n");
+        assert!(
+            parse_rules("t.yaml", &both, &origin())
+                .unwrap_err()
+                .message
+                .contains("not both")
+        );
+        let nocond = format!("{HEAD}    sigma: {{selection: {{a: 1}}}}\n");
+        assert!(
+            parse_rules("t.yaml", &nocond, &origin())
+                .unwrap_err()
+                .message
+                .contains("condition")
+        );
+    }
+
+    #[test]
+    fn thresholds_are_checked() {
+        let t = |th: &str| {
+            parse_rules(
+                "t.yaml",
+                &format!("{HEAD}    pattern: x\n    threshold: {th}\n"),
+                &origin(),
+            )
+        };
+        let ok = t("{count: 5, period: 300, group_by: [principal, requestParameters.userName]}").unwrap();
+        let th = ok[0].threshold.as_ref().unwrap();
+        assert_eq!(th.evaluation_periods, 1);
+        assert_eq!(
+            th.group_by,
+            vec![
+                GroupKey::Principal,
+                GroupKey::Field("requestParameters.userName".into())
+            ]
+        );
+        assert!(t("{count: 0, period: 300}").unwrap_err().message.contains("at least 1"));
+        assert!(t("{count: 1, period: 90}").unwrap_err().message.contains("90 s"));
+        assert!(
+            t("{count: 1, period: 60, group_by: ['bad key!']}")
+                .unwrap_err()
+                .message
+                .contains("group-by")
+        );
+    }
+
+    #[test]
+    fn test_events_get_times() {
+        let text = format!(
+            "{HEAD}    pattern: x\n    tests:\n      match: [{{eventName: A}}]\n      sequences:\n        - alerts: 1\n          events:\n            - {{eventName: B}}\n            - {{repeat: 3, every: 10, event: {{eventName: C}}}}\n            - {{repeat: 2, every: 60, event: {{eventName: D, eventTime: '2024-01-01T00:00:00Z'}}}}\n"
+        );
+        let r = parse_rules("t.yaml", &text, &origin()).unwrap();
+        let m: serde_json::Value = serde_json::from_str(&r[0].tests[0].events[0]).unwrap();
+        assert_eq!(m["eventTime"], DEFAULT_TEST_TIME);
+        let seq = &r[0].tests[1];
+        assert_eq!(seq.expect, Expect::Alerts(1));
+        let times: Vec<String> = seq
+            .events
+            .iter()
+            .map(|e| {
+                serde_json::from_str::<serde_json::Value>(e).unwrap()["eventTime"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(
+            times,
+            [
+                "2024-05-01T12:00:00Z",
+                "2024-05-01T12:00:01Z",
+                "2024-05-01T12:00:11Z",
+                "2024-05-01T12:00:21Z",
+                "2024-01-01T00:00:00Z",
+                "2024-01-01T00:01:00Z"
+            ]
+        );
+    }
+
+    #[test]
+    fn packs_must_say_their_own_name() {
+        let e = parse_rules(
+            "p",
+            &format!("pack: other\n{HEAD}    pattern: x\n"),
+            &Origin::Pack("cis".into()),
+        )
+        .unwrap_err();
+        assert!(e.message.contains("declares pack"), "{e}");
+    }
+}
