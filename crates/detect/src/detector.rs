@@ -389,6 +389,15 @@ impl Detector {
         self.patterns.get(*self.pattern_of.get(&ix.0)? as usize)
     }
 
+    /// The filter-pattern rules that run on every record because their pattern does not pin down
+    /// `eventName` (the others run only on records with one of their event names).
+    pub fn unindexed_patterns(&self) -> impl Iterator<Item = &Rule> {
+        self.unindexed
+            .iter()
+            .filter_map(|&pi| self.rules.get(self.patterns.get(pi as usize)?.rule as usize))
+            .map(|r| r.as_ref())
+    }
+
     /// The Sigma engine holding the Sigma rules.
     pub fn sigma(&self) -> &RuleSet {
         &self.sigma

@@ -87,3 +87,15 @@ fn cis_patterns_are_the_prescribed_ones() {
         r#"{ ($.eventName = ConsoleLogin) && ($.errorMessage = "Failed authentication") }"#
     );
 }
+
+/// Only the rules that cannot name their events run on every record: the error-code rules and
+/// the root-user rules. Everything else is filed under its event names.
+#[test]
+fn pack_patterns_are_indexed_by_event_name() {
+    let mut b = DetectorBuilder::new();
+    b.rules(all_pack_rules().unwrap());
+    let (det, _) = b.build().unwrap();
+    let mut ids: Vec<&str> = det.unindexed_patterns().map(|r| r.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["TG-CIS-4.1", "TG-CIS-4.3", "TG-TH-002", "TG-TH-012"]);
+}
