@@ -528,6 +528,7 @@ impl Detector {
             observations: Vec::new(),
             counts: vec![0; self.rules.len()],
             hits: Vec::new(),
+            min: Severity::Info,
         }
     }
 
@@ -603,6 +604,7 @@ pub struct Collector<'d> {
     observations: Vec<Observation>,
     counts: Vec<u64>,
     hits: Vec<u32>,
+    min: Severity,
 }
 
 /// What detection produced.
@@ -634,6 +636,13 @@ impl Detection {
 }
 
 impl Collector<'_> {
+    /// Keep only alerts of rules at or above `min` (the others are still counted); spares the
+    /// work of describing alerts nobody will see.
+    pub fn at_least(mut self, min: Severity) -> Self {
+        self.min = min;
+        self
+    }
+
     /// Match one record against every rule.
     pub fn record(&mut self, ev: &Event<'_>) {
         let mut hits = std::mem::take(&mut self.hits);
@@ -659,6 +668,10 @@ impl Collector<'_> {
         let Some(rule) = det.rules.get(ix as usize) else {
             return;
         };
+        if rule.threshold.is_none() && rule.severity < self.min {
+            self.counts[ix as usize] += 1;
+            return;
+        }
         let event = EventRef::of(ev);
         if rule.threshold.is_some() {
             let group = det.group_of(ix, ev, &event);
@@ -740,6 +753,9 @@ impl Collector<'_> {
             let stage = alarms.entry(p.rule).or_insert_with(|| Alarms::new(th.clone()));
             if let Some(window) = stage.feed(p.group, &p.event) {
                 self.counts[p.rule as usize] += 1;
+                if rule.severity < self.min {
+                    continue;
+                }
                 threshold_alerts.push(Alert {
                     rule: det.refs[p.rule as usize].clone(),
                     severity: rule.severity,

@@ -56,24 +56,52 @@ fn paint(style: Style, s: Severity, text: &str) -> String {
     }
 }
 
+/// An alert as the JSON formats write it: the alert's fields, its time and the reasons in one
+/// line.
+#[derive(serde::Serialize)]
+struct AlertOut<'a> {
+    time: String,
+    rule: &'a trailguard_detect::RuleRef,
+    severity: Severity,
+    event: &'a trailguard_detect::EventRef,
+    reasons: &'a [trailguard_detect::Reason],
+    window: &'a Option<trailguard_detect::Window>,
+    why: String,
+}
+
+impl<'a> AlertOut<'a> {
+    fn of(a: &'a Alert) -> AlertOut<'a> {
+        AlertOut {
+            time: a.time().to_rfc3339(),
+            rule: &a.rule,
+            severity: a.severity,
+            event: &a.event,
+            reasons: &a.reasons,
+            window: &a.window,
+            why: a.why(),
+        }
+    }
+}
+
 /// One alert as a JSON object (the `jsonl` and `json` formats).
 pub fn alert_json(a: &Alert) -> Value {
-    let mut v = serde_json::to_value(a).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        m.insert("time".into(), a.time().to_rfc3339().into());
-        m.insert("why".into(), a.why().into());
+    serde_json::to_value(AlertOut::of(a)).unwrap_or(Value::Null)
+}
+
+/// One alert per line (JSON lines), appended to `out`.
+pub fn jsonl_into(alerts: &[Alert], out: &mut Vec<u8>) {
+    for a in alerts {
+        if serde_json::to_writer(&mut *out, &AlertOut::of(a)).is_ok() {
+            out.push(b'\n');
+        }
     }
-    v
 }
 
 /// One alert per line (JSON lines).
 pub fn jsonl(alerts: &[Alert]) -> String {
-    let mut o = String::new();
-    for a in alerts {
-        o.push_str(&alert_json(a).to_string());
-        o.push('\n');
-    }
-    o
+    let mut o = Vec::new();
+    jsonl_into(alerts, &mut o);
+    String::from_utf8(o).unwrap_or_default()
 }
 
 /// What the JSON document says besides the alerts.

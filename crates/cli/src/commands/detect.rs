@@ -173,13 +173,13 @@ pub(crate) fn run(args: DetectArgs, global: &Global, out: &mut Out) -> anyhow::R
     };
     let started = Instant::now();
     let (sinks, summaries) = read_all(&list.files, &opts, &bar, || DetectSink {
-        collector: det.collector(Keep::All),
+        collector: det.collector(Keep::All).at_least(args.min_severity),
         records: 0,
         hook: &hook,
     });
     bar.finish();
     let mut records = 0;
-    let mut merged = det.collector(Keep::All);
+    let mut merged = det.collector(Keep::All).at_least(args.min_severity);
     for s in sinks {
         records += s.records;
         merged.merge(s.collector);
@@ -194,7 +194,12 @@ pub(crate) fn run(args: DetectArgs, global: &Global, out: &mut Out) -> anyhow::R
     let style = Style { color: out.color };
     let text = match args.format {
         AlertFormat::Table => trailguard_report::alerts::table(&alerts, style),
-        AlertFormat::Jsonl => trailguard_report::alerts::jsonl(&alerts),
+        AlertFormat::Jsonl => {
+            let mut buf = Vec::with_capacity(alerts.len() * 512);
+            trailguard_report::alerts::jsonl_into(&alerts, &mut buf);
+            out.write_all(&buf)?;
+            String::new()
+        }
         AlertFormat::Ocsf => trailguard_report::alerts::ocsf(&alerts, env!("CARGO_PKG_VERSION")),
         AlertFormat::Json => trailguard_report::alerts::json(
             &alerts,
