@@ -445,3 +445,27 @@ mod tests {
         assert!(e.message.contains("declares pack"), "{e}");
     }
 }
+
+#[cfg(test)]
+mod hostile {
+    use super::*;
+
+    /// Untrusted rule files: an alias bomb and deep nesting are refused, not expanded.
+    #[test]
+    fn alias_bombs_and_deep_nesting_are_refused() {
+        // The bomb sits where any YAML is accepted: inside a test event.
+        let mut bomb = String::from(
+            "rules:\n  - id: A-1\n    title: t\n    description: d\n    severity: low\n    pattern: x\n    tests:\n      match:\n        - a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+        );
+        for i in 1..12 {
+            let p = i - 1;
+            bomb.push_str(&format!(
+                "          a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let e = parse_rules("bomb.yaml", &bomb, &Origin::File("bomb.yaml".into())).unwrap_err();
+        assert!(e.message.contains("repetition limit"), "{e}");
+        let deep = format!("rules: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(parse_rules("deep.yaml", &deep, &Origin::File("deep.yaml".into())).is_err());
+    }
+}
