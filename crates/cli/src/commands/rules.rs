@@ -224,7 +224,12 @@ fn run_explain(args: &RulesExplainArgs, out: &mut Out) -> anyhow::Result<u8> {
             }
         }
         trailguard_detect::Body::SigmaRule | trailguard_detect::Body::SigmaCorrelation => {
-            s.push_str(&format!("\nSigma {} (see the file)\n", r.body.kind()));
+            let what = if r.body == trailguard_detect::Body::SigmaCorrelation {
+                "correlation rule"
+            } else {
+                "detection rule"
+            };
+            s.push_str(&format!("\nA Sigma {what}: its logic is in {}\n", r.origin));
         }
     }
     if !r.references.is_empty() {
