@@ -90,7 +90,7 @@ def main():
     if have_rsigma:
         def rs():
             with open(ndjson, "rb") as f:
-                return run([a.rsigma, "engine", "eval", "-r", str(RULES / "rules")], stdin=f)
+                return run([a.rsigma, "engine", "eval", "-q", "-r", str(RULES / "rules")], stdin=f)
         code, cpu, wall, err = best(a.repeat, rs)
         rows.append(("rsigma 0.23.0: NDJSON, SigmaHQ only", cpu, wall))
     else:
