@@ -76,6 +76,9 @@ pub(crate) enum Command {
     Insights(crate::commands::insights::InsightsArgs),
     /// Work with detection rules and filter patterns.
     Rules(RulesArgs),
+    /// Run detection rules (built-in packs, Sigma, filter patterns, rule files) over a trail and
+    /// print the alerts. Exit 1 when an alert reaches --fail-on.
+    Detect(crate::commands::detect::DetectArgs),
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +92,12 @@ pub(crate) enum RulesCommand {
     /// Check a CloudWatch Logs filter pattern against what AWS accepts, and say what it matches.
     /// Exit 0: AWS accepts it; 1: AWS would reject it; 2: it cannot be read at all.
     Lint(RulesLintArgs),
+    /// List the rules: built-in packs, and any --rules, --sigma or --pattern given.
+    List(crate::commands::rules::RulesListArgs),
+    /// Run every rule's own tests (built-in packs and --rules files). Exit 1 if any fails.
+    Test(crate::commands::rules::RulesTestArgs),
+    /// Show everything about one rule: what it detects, its logic, threshold and tests.
+    Explain(crate::commands::rules::RulesExplainArgs),
 }
 
 #[derive(Debug, Args)]

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::Generate(a) => commands::generate::run(a, &cli.global, &mut out),
         Command::Insights(a) => commands::insights::run(a, &cli.global, &mut out),
         Command::Rules(a) => commands::rules::run(a, &cli.global, &mut out),
+        Command::Detect(a) => commands::detect::run(a, &cli.global, &mut out),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -2,9 +2,12 @@
 //!
 //! - [`events`]: one line per record as a table, CSV or JSON lines (the record's own text).
 //! - [`scan`]: the scan report as text for a person or JSON for a machine.
+//! - [`alerts`]: detection alerts as a table, JSON lines, one JSON document, or OCSF Detection
+//!   Findings.
 
 #![deny(missing_docs)]
 
+pub mod alerts;
 pub mod events;
 pub mod scan;
 mod text;

@@ -177,6 +177,10 @@ pub fn text(report: &ScanReport, style: Style) -> String {
         }
     }
 
+    if let Some(d) = &report.detection {
+        detection(&mut o, style, d);
+    }
+
     // Detail.
     ranking(
         &mut o,
@@ -440,6 +444,55 @@ fn ranking(o: &mut String, style: Style, title: &str, items: &[Ranked], total: u
             thousands(r.count),
             percent(r.count, total),
             r.key
+        );
+    }
+}
+
+/// Detection: alerts by severity, then each rule that fired with its first alert.
+fn detection(o: &mut String, style: Style, d: &trailguard_scan::DetectionReport) {
+    let _ = writeln!(o);
+    let _ = writeln!(o, "{}", style.bold("Detection"));
+    if d.alerts == 0 {
+        let _ = writeln!(o, "  {} no alerts from {} rules", style.green("✓"), d.rules);
+        return;
+    }
+    let sev: Vec<String> = d
+        .by_severity
+        .iter()
+        .map(|(s, n)| format!("{} {}", thousands(*n), s.as_str()))
+        .collect();
+    let _ = writeln!(
+        o,
+        "  {} alert{} from {} rules: {}",
+        thousands(d.alerts),
+        plural(d.alerts as usize),
+        d.rules,
+        sev.join(" · ")
+    );
+    for r in &d.by_rule {
+        let label = format!("{:<8}", r.severity.as_str());
+        let label = match r.severity {
+            trailguard_detect::Severity::Critical | trailguard_detect::Severity::High => style.red(&label),
+            trailguard_detect::Severity::Medium => style.yellow(&label),
+            _ => style.dim(&label),
+        };
+        let first = r.examples.first().map_or(String::new(), |a| {
+            format!(
+                " {}",
+                style.dim(&format!(
+                    "(first: {} {} by {})",
+                    a.time().to_rfc3339(),
+                    a.event.event_name.as_deref().unwrap_or("-"),
+                    a.event.principal.as_deref().unwrap_or("-")
+                ))
+            )
+        });
+        let _ = writeln!(
+            o,
+            "  {label} {:>6}  {:<12} {}{first}",
+            thousands(r.count),
+            r.rule,
+            r.title
         );
     }
 }

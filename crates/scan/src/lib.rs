@@ -8,9 +8,11 @@
 
 #![deny(missing_docs)]
 
+pub mod detection;
 pub mod stats;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use trailguard_model::Event;
@@ -19,6 +21,7 @@ use trailguard_read::{
     Severity, Sink, read_all,
 };
 
+pub use detection::DetectionReport;
 pub use stats::{Ranked, Sighting, Stats, Summary};
 pub use trailguard_insights as insights;
 use trailguard_insights::{Accumulator, Detector, InsightsConfig, InsightsSummary};
@@ -35,6 +38,8 @@ pub struct ScanOptions {
     /// The anomaly detector's settings (`None`: no anomaly detection). Settings that do not
     /// validate ([`InsightsConfig::validate`]) also turn it off: check them first.
     pub insights: Option<InsightsConfig>,
+    /// The detection rules run in the pass (`None`: no detection).
+    pub detector: Option<Arc<trailguard_detect::Detector>>,
 }
 
 impl Default for ScanOptions {
@@ -44,6 +49,7 @@ impl Default for ScanOptions {
             top: 10,
             issue_examples: 5,
             insights: Some(InsightsConfig::default()),
+            detector: None,
         }
     }
 }
@@ -72,6 +78,7 @@ pub struct ScanSink<'h> {
     examples: usize,
     digests: u64,
     hook: IssueHook<'h>,
+    detect: Option<trailguard_detect::Collector<'h>>,
 }
 
 /// Examples are the first issues in file, record and byte order, whichever thread found them.
@@ -80,7 +87,7 @@ fn issue_order(i: &Issue) -> (&str, u64, u64) {
 }
 
 impl<'h> ScanSink<'h> {
-    fn new(opts: &ScanOptions, hook: IssueHook<'h>) -> Self {
+    fn new(opts: &'h ScanOptions, hook: IssueHook<'h>) -> Self {
         ScanSink {
             stats: Stats::new(opts.top),
             insights: opts
@@ -92,6 +99,10 @@ impl<'h> ScanSink<'h> {
             examples: opts.issue_examples,
             digests: 0,
             hook,
+            detect: opts
+                .detector
+                .as_deref()
+                .map(|d| d.collector(trailguard_detect::Keep::First(detection::EXAMPLES))),
         }
     }
 
@@ -116,6 +127,9 @@ impl<'h> ScanSink<'h> {
             }
         }
         self.digests += other.digests;
+        if let (Some(a), Some(b)) = (&mut self.detect, other.detect) {
+            a.merge(b);
+        }
     }
 }
 
@@ -125,6 +139,9 @@ impl Sink for ScanSink<'_> {
         self.stats.record(event, at);
         if let Some(a) = &mut self.insights {
             a.record(event, at.file.layout.as_ref().map(|l| l.account.as_str()));
+        }
+        if let Some(d) = &mut self.detect {
+            d.record(event);
         }
     }
 
@@ -191,6 +208,9 @@ pub struct ScanReport {
     /// API call-rate and error-rate anomalies (absent when the detector was off).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub insights: Option<InsightsSummary>,
+    /// Alerts of the detection rules run in the pass, by severity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detection: Option<DetectionReport>,
 }
 
 impl ScanReport {
@@ -217,7 +237,7 @@ pub fn scan(
 }
 
 /// Run the anomaly detector over the merged counts (the statistics are per API, done once).
-fn detect(acc: Accumulator, config: &InsightsConfig) -> Option<InsightsSummary> {
+fn find_anomalies(acc: Accumulator, config: &InsightsConfig) -> Option<InsightsSummary> {
     let mut det = Detector::new(config.clone()).ok()?;
     det.absorb(acc);
     let records = det.finish();
@@ -231,8 +251,12 @@ fn build_report(
     mut sink: ScanSink<'_>,
     opts: &ScanOptions,
 ) -> ScanReport {
+    let detection = match (sink.detect.take(), opts.detector.as_deref()) {
+        (Some(c), Some(d)) => Some(DetectionReport::new(d, c.finish())),
+        _ => None,
+    };
     let insights = match (sink.insights.take(), &opts.insights) {
-        (Some(acc), Some(cfg)) => detect(acc, cfg),
+        (Some(acc), Some(cfg)) => find_anomalies(acc, cfg),
         _ => None,
     };
     let mut files = Files {
@@ -281,5 +305,6 @@ fn build_report(
         skipped,
         summary: sink.stats.summary(),
         insights,
+        detection,
     }
 }

@@ -1,6 +1,7 @@
 //! One module per command. Each receives its parsed arguments and the output, and returns an
 //! exit status.
 
+pub(crate) mod detect;
 pub(crate) mod events;
 pub(crate) mod generate;
 pub(crate) mod insights;
