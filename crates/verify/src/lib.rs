@@ -21,8 +21,26 @@
 
 #![deny(missing_docs)]
 
+pub mod analyze;
+pub mod awscli;
+pub mod chain;
+pub mod input;
+pub mod keyring;
 pub mod keys;
+pub mod local;
+pub mod logcheck;
+pub mod object;
+pub mod offline;
+pub mod parse;
+pub mod report;
 pub mod sign;
 
+pub use analyze::validate;
+pub use chain::{ChainId, Prepared};
+pub use input::{DigestObject, Expect, LogObject, SignatureSource, VerifyOptions};
+pub use keyring::KeyRing;
 pub use keys::{KeyError, SigningKey};
+pub use logcheck::{LogHasher, LogOutcome};
+pub use object::{ObjectRef, ReadFailure};
+pub use report::{Finding, FindingKind, Report, Severity, Verdict};
 pub use sign::string_to_sign;

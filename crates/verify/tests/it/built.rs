@@ -1,0 +1,1 @@
+//! Chains the generator does not make.

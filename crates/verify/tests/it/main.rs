@@ -1,0 +1,14 @@
+//! Integration tests of the validator, in one binary.
+//!
+//! - `support`: trails in memory (generated, or built by hand for what the generator does not
+//!   make), tampering helpers, and a run of the validator over them as over a local copy.
+//! - `generated`: the generator's signed chains, intact (several seeds and layouts) and in
+//!   every tamper variant, each with the expected finding naming the right object.
+//! - `built`: chains the generator does not make: logging gaps, backfill digests, bucket
+//!   changes, keys outside their validity, SPKI keys.
+//! - `awscli`: the `--format aws-cli` emulation's exact output on the same variants.
+
+mod awscli;
+mod built;
+mod generated;
+mod support;
