@@ -6,9 +6,16 @@
 //!   every tamper variant, each with the expected finding naming the right object.
 //! - `built`: chains the generator does not make: logging gaps, backfill digests, bucket
 //!   changes, keys outside their validity, SPKI keys.
-//! - `awscli`: the `--format aws-cli` emulation's exact output on the same variants.
+//! - `awscli`: the `--format aws-cli` emulation's exact output on chains the CLI cannot be
+//!   run on here.
+//! - `differential`: the real AWS CLI (against moto_server) and trailguard on every tamper
+//!   variant: the emulation prints what the CLI prints; trailguard agrees wherever the CLI is
+//!   right.
+//! - `oracle`: running the real AWS CLI on loopback (shared with the CLI's tests).
 
 mod awscli;
 mod built;
+mod differential;
 mod generated;
+mod oracle;
 mod support;

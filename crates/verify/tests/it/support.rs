@@ -18,6 +18,10 @@ pub(crate) struct Trail {
     pub(crate) objects: BTreeMap<String, Vec<u8>>,
     pub(crate) keys: PublicKeysFile,
     pub(crate) signatures: SignaturesFile,
+    /// The trail's ARN, organization id and key prefix.
+    pub(crate) arn: String,
+    pub(crate) organization: Option<String>,
+    pub(crate) prefix: Option<String>,
 }
 
 pub(crate) fn small_config(seed: u64) -> GenConfig {
@@ -43,6 +47,9 @@ impl Trail {
             objects: sink.into_files(),
             keys: out.public_keys,
             signatures: out.signatures,
+            arn: out.manifest.trail.arn.clone(),
+            organization: out.manifest.trail.organization_id.clone(),
+            prefix: out.manifest.trail.key_prefix.clone(),
         }
     }
 
