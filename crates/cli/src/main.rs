@@ -32,6 +32,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(a) => commands::scan::run(a, &cli.global, &mut out),
         Command::Events(a) => commands::events::run(a, &cli.global, &mut out),
+        Command::Verify(a) => commands::verify::run(a, &cli.global, &mut out),
         Command::Generate(a) => commands::generate::run(a, &cli.global, &mut out),
     };
     match result {

@@ -76,6 +76,9 @@ pub struct CliRun {
     pub verbose: bool,
 }
 
+/// (organization, account, source region, trail, home region): one CLI run.
+type TrailKey = (Option<String>, String, String, String, String);
+
 /// One run per selected chain (standard and backfill digests together, as the CLI does).
 /// `start` defaults to the start of the oldest digest of the chain; `trail_arn` overrides the
 /// ARN printed (an organization trail's ARN names the management account, which digests do
@@ -87,8 +90,7 @@ pub fn runs(
     trail_arn: Option<&str>,
     verbose: bool,
 ) -> Vec<CliRun> {
-    let mut groups: std::collections::BTreeMap<(Option<String>, String, String, String, String), Vec<usize>> =
-        std::collections::BTreeMap::new();
+    let mut groups: std::collections::BTreeMap<TrailKey, Vec<usize>> = std::collections::BTreeMap::new();
     for (c, list) in &p.chains {
         if !p.wanted(c) {
             continue;

@@ -323,6 +323,14 @@ impl Prepared {
         out.into_iter().collect()
     }
 
+    /// Every location a digest names as its previous digest (for a reader to fetch digests a
+    /// chain left in another bucket).
+    pub fn previous_pointers(&self) -> Vec<ObjectRef> {
+        let mut out: Vec<ObjectRef> = self.pointing_to.keys().cloned().collect();
+        out.sort();
+        out
+    }
+
     /// Number of digest objects.
     pub fn digest_count(&self) -> usize {
         self.nodes.len()

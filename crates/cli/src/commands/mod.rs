@@ -4,6 +4,7 @@
 pub(crate) mod events;
 pub(crate) mod generate;
 pub(crate) mod scan;
+pub(crate) mod verify;
 
 use anyhow::Context;
 use trailguard_read::{FileList, ReadOptions};

@@ -249,11 +249,7 @@ fn newest_digest_deleted() {
 fn digest_copied_and_moved() {
     let (_, _, keys) = chain(base());
     let d = digest_with_logs(base(), &keys, 2);
-    let later = keys
-        .last()
-        .unwrap()
-        .replace("Z.json.gz", "Z.json.gz")
-        .replace("_20", "_21");
+    let later = keys.last().unwrap().replace("_20", "_21");
     // Copied to a later key: the copy is flagged, the chain is intact.
     let mut t = base().clone();
     let bytes = t.objects[&keys[d]].clone();
