@@ -22,8 +22,8 @@ use trailguard_report::verify::Context as ReportContext;
 use trailguard_verify::awscli;
 use trailguard_verify::offline::{LocalDigest, LocalLog, OfflineSource};
 use trailguard_verify::{
-    DigestObject, Expect, KeyRing, LogHasher, LogObject, LogOutcome, ObjectRef, Prepared, ReadFailure, SignatureSource,
-    VerifyOptions,
+    DigestObject, Expect, KeyRing, LogHasher, LogObject, LogOutcome, ObjectRef, Prepared, ReadFailure, Severity,
+    SignatureSource, VerifyOptions,
 };
 
 use crate::args::{Global, parse_size};
@@ -68,6 +68,11 @@ pub(crate) struct VerifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = VerifyFormat::Text)]
     format: VerifyFormat,
+    /// Warnings fail the run too (exit 1): a chain head that could only be hash-checked, a stop
+    /// of logging or a discontinuity in a chain, logs delivered before validation was on, a
+    /// public key refused. Not with --format aws-cli, which keeps the CLI's exit codes.
+    #[arg(long)]
+    strict: bool,
     /// With --format aws-cli: the trail ARN to print (an organization trail's ARN names the
     /// management account, which digests do not record).
     #[arg(long, value_name = "ARN")]
@@ -128,6 +133,9 @@ pub(crate) fn run(args: VerifyArgs, global: &Global, out: &mut Out) -> anyhow::R
         && s > e
     {
         bail!("--start-time {s} is after --end-time {e}");
+    }
+    if args.strict && args.format == VerifyFormat::AwsCli {
+        bail!("--strict does not apply to --format aws-cli, which keeps the exit codes of `aws cloudtrail validate-logs`");
     }
     let mut trails = args.trail.clone();
     if let Some(arn) = &args.trail_arn {
@@ -207,8 +215,19 @@ pub(crate) fn run(args: VerifyArgs, global: &Global, out: &mut Out) -> anyhow::R
             };
             out.write_all(text.as_bytes())?;
             out.flush()?;
-            Ok(report.exit_code())
+            Ok(exit_code(&report, args.strict))
         }
+    }
+}
+
+/// 0 all valid, 1 something invalid or missing (with `strict`, also any warning), 2 could not
+/// check.
+fn exit_code(report: &trailguard_verify::Report, strict: bool) -> u8 {
+    let code = report.exit_code();
+    if code == 0 && strict && report.findings.iter().any(|f| f.severity == Severity::Warning) {
+        1
+    } else {
+        code
     }
 }
 
