@@ -65,7 +65,7 @@ pub(crate) enum Command {
     /// read. With no SOURCE, scans a built-in demo trail.
     Scan(ScanArgs),
     /// Filter and print records (time range, the LookupEvents attributes, account, region,
-    /// error code) as a table, JSON lines or CSV.
+    /// error code, a CloudWatch Logs filter pattern) as a table, JSON lines or CSV.
     Events(EventsArgs),
     /// Prove that CloudTrail logs were not altered, deleted or forged: validate the digest
     /// chains of a local copy or of the bucket in S3 (every account and region), stricter than
@@ -74,6 +74,30 @@ pub(crate) enum Command {
     /// Write a realistic synthetic trail (organization layout, injected attack scenarios with a
     /// manifest, signed digest chains) for tests, benchmarks and demos.
     Generate(crate::commands::generate::GenerateArgs),
+    /// Work with detection rules and filter patterns.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RulesArgs {
+    #[command(subcommand)]
+    pub(crate) command: RulesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RulesCommand {
+    /// Check a CloudWatch Logs filter pattern against what AWS accepts, and say what it matches.
+    /// Exit 0: AWS accepts it; 1: AWS would reject it; 2: it cannot be read at all.
+    Lint(RulesLintArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RulesLintArgs {
+    /// The filter pattern, e.g. '{ ($.eventName = ConsoleLogin) && ($.errorMessage = *) }'.
+    pub(crate) pattern: String,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// How input is read.
@@ -160,6 +184,11 @@ pub(crate) struct EventsArgs {
     /// Only this error code (repeatable); * for any error.
     #[arg(long, value_name = "CODE")]
     pub(crate) error_code: Vec<String>,
+    /// Only records a CloudWatch Logs filter pattern matches, as a metric filter on the trail's
+    /// log group would (e.g. '{ $.userIdentity.type = "Root" }'). Constructs AWS rejects but
+    /// guides print, such as `EXISTS`, are read leniently with a warning.
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) pattern: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = EventsFormat::Table)]
     pub(crate) format: EventsFormat,

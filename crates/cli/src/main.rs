@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::Events(a) => commands::events::run(a, &cli.global, &mut out),
         Command::Verify(a) => commands::verify::run(a, &cli.global, &mut out),
         Command::Generate(a) => commands::generate::run(a, &cli.global, &mut out),
+        Command::Rules(a) => commands::rules::run(a, &cli.global, &mut out),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -243,7 +243,12 @@ mod local {
         let c = copy();
         let out = c.verify(&[]);
         let text = String::from_utf8(out.stdout).unwrap();
-        assert_eq!(out.status.code(), Some(0), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(text.starts_with("trailguard verify"), "{text}");
         assert!(text.contains("Verdict"), "{text}");
         assert!(text.contains("By account and region"), "{text}");
@@ -332,10 +337,10 @@ mod local {
         assert_finding(&v, "log-missing", deleted);
         assert_finding(&v, "log-trailing-data", appended);
         assert!(
-            findings(&v).iter().any(|f| matches!(
-                f["kind"].as_str(),
-                Some("log-damaged" | "log-hash-mismatch")
-            ) && f.to_string().contains(cut.as_str())),
+            findings(&v).iter().any(
+                |f| matches!(f["kind"].as_str(), Some("log-damaged" | "log-hash-mismatch"))
+                    && f.to_string().contains(cut.as_str())
+            ),
             "{v:#}"
         );
         assert_eq!(failures(&v).len(), 3, "{:#?}", failures(&v));
@@ -413,7 +418,10 @@ mod local {
         let c = copy();
         // Keys of another generated trail (another seed): no fingerprint matches.
         let other = tempfile::tempdir().unwrap();
-        generate_into(&other.path().join("t"), &["--seed", "6", "--hours", "2", "--records", "100"]);
+        generate_into(
+            &other.path().join("t"),
+            &["--seed", "6", "--hours", "2", "--records", "100"],
+        );
         let wrong = other.path().join("t/.trailguard/public-keys.json");
         let out = bin()
             .arg("verify")
@@ -452,8 +460,16 @@ mod local {
         let c = copy();
         let out = c.verify(&["--format", "aws-cli", "-v"]);
         let stdout = String::from_utf8(out.stdout).unwrap();
-        assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-        assert!(stdout.starts_with("Validating log files for trail arn:aws:cloudtrail:"), "{stdout}");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.starts_with("Validating log files for trail arn:aws:cloudtrail:"),
+            "{stdout}"
+        );
         assert!(stdout.contains("\tvalid\n"), "{stdout}");
         assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 
@@ -463,8 +479,10 @@ mod local {
         assert_eq!(out.status.code(), Some(1));
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert!(
-            stderr.contains(&format!("Log file\ts3://trailguard-demo-trail/{}\tINVALID: not found\n", logs[0]))
-                || stderr.contains(&format!("/{}\tINVALID: not found\n", logs[0])),
+            stderr.contains(&format!(
+                "Log file\ts3://trailguard-demo-trail/{}\tINVALID: not found\n",
+                logs[0]
+            )) || stderr.contains(&format!("/{}\tINVALID: not found\n", logs[0])),
             "{stderr}"
         );
         // --strict keeps to the trailguard formats.
@@ -476,7 +494,12 @@ mod local {
     fn could_not_check_is_exit_2() {
         let c = copy();
         // No keys at all: nothing can be authenticated.
-        let out = bin().arg("verify").arg(&c.root).args(["--format", "json"]).output().unwrap();
+        let out = bin()
+            .arg("verify")
+            .arg(&c.root)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
         // Not a folder.
         let out = bin().arg("verify").arg(c.root.join("nope")).output().unwrap();
@@ -545,7 +568,12 @@ mod s3 {
         // Tamper before serving: a log deleted, the newest digest deleted.
         let pristine = {
             let (server, bucket) = serve(&c);
-            let out = verify_s3(&c, &server, &bucket, &["--format", "json", "--now", "2026-11-02T08:00:00Z"]);
+            let out = verify_s3(
+                &c,
+                &server,
+                &bucket,
+                &["--format", "json", "--now", "2026-11-02T08:00:00Z"],
+            );
             assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
             serde_json::from_slice::<J>(&out.stdout).unwrap()
         };
@@ -559,7 +587,12 @@ mod s3 {
         std::fs::remove_file(c.path(&logs[0])).unwrap();
         std::fs::remove_file(c.path(&newest)).unwrap();
         let (server, bucket) = serve(&c);
-        let out = verify_s3(&c, &server, &bucket, &["--format", "json", "--now", "2026-11-02T08:00:00Z"]);
+        let out = verify_s3(
+            &c,
+            &server,
+            &bucket,
+            &["--format", "json", "--now", "2026-11-02T08:00:00Z"],
+        );
         assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
         let v: J = serde_json::from_slice(&out.stdout).unwrap();
         assert_finding(&v, "log-missing", &logs[0]);

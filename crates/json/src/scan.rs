@@ -184,33 +184,30 @@ impl<'a> Scanner<'a> {
 
     /// Scan the string starting at the current offset (which must be `"`). Returns the body's
     /// byte range and whether it holds escapes; the cursor ends after the closing quote.
-    #[inline]
+    ///
+    /// The hottest function of the decoder (a CloudTrail record holds well over a hundred
+    /// strings): always inlined, with its error paths kept out of line.
+    #[inline(always)]
     fn scan_string(&mut self) -> Result<(usize, usize, bool), Error> {
         let b = self.src;
         let start = self.pos + 1;
-        let mut i = start;
+        let mut i = find_special(b, start);
         let mut has_escape = false;
         loop {
-            i = find_special(b, i);
             match b.get(i) {
                 Some(b'"') => break,
                 Some(b'\\') => {
                     has_escape = true;
                     // Skip the escaped byte; escapes are validated below.
-                    i += 2;
+                    i = find_special(b, i + 2);
                 }
-                Some(_) => return Err(Error::new(ErrorKind::ControlCharacter, i)),
-                None => return Err(Error::new(ErrorKind::UnexpectedEnd, b.len())),
+                Some(_) => return Err(control_character(i)),
+                None => return Err(unexpected_end(b.len())),
             }
         }
         let end = i;
         if end - start > self.limits.max_string_len {
-            return Err(Error::new(
-                ErrorKind::StringTooLong {
-                    limit: self.limits.max_string_len,
-                },
-                start,
-            ));
+            return Err(string_too_long(self.limits.max_string_len, start));
         }
         if has_escape {
             check_escapes(&b[start..end], start)?;
@@ -502,6 +499,24 @@ impl<'a> Scanner<'a> {
         self.skip_value()?;
         Ok(Raw::from_validated(self.body(start, self.pos)))
     }
+}
+
+#[cold]
+#[inline(never)]
+fn control_character(at: usize) -> Error {
+    Error::new(ErrorKind::ControlCharacter, at)
+}
+
+#[cold]
+#[inline(never)]
+fn unexpected_end(at: usize) -> Error {
+    Error::new(ErrorKind::UnexpectedEnd, at)
+}
+
+#[cold]
+#[inline(never)]
+fn string_too_long(limit: usize, at: usize) -> Error {
+    Error::new(ErrorKind::StringTooLong { limit }, at)
 }
 
 /// Iterates the members of an object opened with [`Scanner::begin_object`].

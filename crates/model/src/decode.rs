@@ -491,11 +491,20 @@ impl<'a> Dec<'_, 'a> {
 /// On success and on [`DecodeError::Record`] the scanner sits after the record's closing brace;
 /// on [`DecodeError::Syntax`] its position is where the error was found.
 pub fn decode_event<'a>(sc: &mut Scanner<'a>) -> Result<Event<'a>, DecodeError> {
+    let mut ev = Event::empty(sc.raw_since(sc.pos()));
+    decode_event_into(sc, &mut ev)?;
+    Ok(ev)
+}
+
+/// [`decode_event`] into a slot the caller reuses from record to record: the record is large,
+/// and building it in place saves copying it on every return. On error the slot's content is
+/// unspecified.
+pub fn decode_event_into<'a>(sc: &mut Scanner<'a>, ev: &mut Event<'a>) -> Result<(), DecodeError> {
     let start = {
         sc.peek();
         sc.pos()
     };
-    match decode_at(sc, start) {
+    match decode_at(sc, start, ev) {
         Err(DecodeError::Syntax(e))
             if matches!(
                 e.kind,
@@ -557,9 +566,37 @@ enum Top {
     Unknown,
 }
 
+/// Byte-string equality for short keys, without a call into `memcmp`.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    if n >= 8 {
+        // Two overlapping 8-byte words per 16 bytes, then the tail.
+        let mut i = 0;
+        while i + 8 <= n {
+            if a[i..i + 8] != b[i..i + 8] {
+                return false;
+            }
+            i += 8;
+        }
+        a[n - 8..] == b[n - 8..]
+    } else {
+        a == b
+    }
+}
+
 #[inline]
 fn top_key(k: &str) -> Top {
-    let pick = |cands: &[(&str, Top)]| cands.iter().find(|(n, _)| *n == k).map_or(Top::Unknown, |(_, t)| *t);
+    let kb = k.as_bytes();
+    let pick = |cands: &[(&str, Top)]| {
+        cands
+            .iter()
+            .find(|(n, _)| same(n.as_bytes(), kb))
+            .map_or(Top::Unknown, |(_, t)| *t)
+    };
     match k.len() {
         7 => pick(&[("eventID", Top::EventId)]),
         8 => pick(&[("readOnly", Top::ReadOnly), ("addendum", Top::Addendum)]),
@@ -609,7 +646,7 @@ fn top_key(k: &str) -> Top {
     }
 }
 
-fn decode_at<'a>(sc: &mut Scanner<'a>, start: usize) -> Result<Event<'a>, DecodeError> {
+fn decode_at<'a>(sc: &mut Scanner<'a>, start: usize, e: &mut Event<'a>) -> Result<(), DecodeError> {
     sc.take_utf8_error();
     let kind = sc.peek_kind()?;
     if kind != Kind::Object {
@@ -625,8 +662,7 @@ fn decode_at<'a>(sc: &mut Scanner<'a>, start: usize) -> Result<Event<'a>, Decode
         nulls: FieldSet::default(),
         err: None,
     };
-    // Built in place: the record is large, and moving it costs as much as decoding a field.
-    let mut e = Event::empty(d.sc.raw_since(start));
+    e.reset(d.sc.raw_since(start));
     let mut event_time = None;
     let mut event_time_at = start;
     let mut obj = d.sc.begin_object()?;
@@ -702,7 +738,7 @@ fn decode_at<'a>(sc: &mut Scanner<'a>, start: usize) -> Result<Event<'a>, Decode
     e.raw = d.sc.raw_since(start);
     e.present = d.present;
     e.nulls = d.nulls;
-    Ok(e)
+    Ok(())
 }
 
 /// Decode one record from a complete JSON text (surrounding whitespace allowed).

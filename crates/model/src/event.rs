@@ -344,6 +344,56 @@ impl<'a> Event<'a> {
         }
     }
 
+    /// Empty every field for the next record, keeping allocations that can be reused.
+    pub fn reset(&mut self, raw: Raw<'a>) {
+        // Field by field, so the record is cleared in place rather than rebuilt and copied.
+        self.raw = raw;
+        self.time = Timestamp::default();
+        self.event_time = Cow::Borrowed("");
+        for s in [
+            &mut self.event_version,
+            &mut self.event_source,
+            &mut self.event_name,
+            &mut self.aws_region,
+            &mut self.source_ip_address,
+            &mut self.user_agent,
+            &mut self.error_code,
+            &mut self.error_message,
+            &mut self.request_id,
+            &mut self.event_id,
+            &mut self.event_type,
+            &mut self.api_version,
+            &mut self.recipient_account_id,
+            &mut self.shared_event_id,
+            &mut self.vpc_endpoint_id,
+            &mut self.vpc_endpoint_account_id,
+            &mut self.event_category,
+            &mut self.session_credential_from_console,
+        ] {
+            *s = None;
+        }
+        for r in [
+            &mut self.request_parameters,
+            &mut self.response_elements,
+            &mut self.additional_event_data,
+            &mut self.service_event_details,
+            &mut self.edge_device_details,
+            &mut self.event_context,
+            &mut self.insight_details,
+        ] {
+            *r = None;
+        }
+        self.user_identity = None;
+        self.management_event = None;
+        self.read_only = None;
+        self.resources.clear();
+        self.addendum = None;
+        self.tls_details = None;
+        self.extra.clear();
+        self.present = FieldSet::default();
+        self.nulls = FieldSet::default();
+    }
+
     /// The record's class: from `eventCategory`, else from the shape of the record.
     pub fn class(&self) -> EventClass {
         match self.event_category.as_deref() {

@@ -15,7 +15,7 @@
 //! Memory is therefore bounded by the largest single record, not by the file.
 
 use trailguard_json::{self as json, Kind, Raw, Scanner};
-use trailguard_model::{DecodeError, Event, RecordErrorKind, decode_event, decode_event_text};
+use trailguard_model::{DecodeError, Event, RecordErrorKind, decode_event_into, decode_event_text};
 
 use crate::issue::{Issue, IssueKind};
 use crate::options::ReadOptions;
@@ -126,6 +126,8 @@ impl<'f, S: Sink + ?Sized> Decoder<'f, S> {
         let mut sc = Scanner::with_limits(buf, self.opts.json);
         sc.set_defer_utf8_errors(true);
         let mut consumed = 0usize;
+        // One record slot for the whole buffer, refilled record after record.
+        let mut slot = Event::empty(sc.raw_since(0));
         if base == 0 && buf.starts_with(BOM) {
             sc.reset_to(BOM.len());
             consumed = BOM.len();
@@ -154,7 +156,7 @@ impl<'f, S: Sink + ?Sized> Decoder<'f, S> {
                             _ => sc.reset_to(start),
                         }
                     }
-                    match self.item(&mut sc, base, start, eof, Place::TopLevel) {
+                    match self.item(&mut sc, &mut slot, base, start, eof, Place::TopLevel) {
                         Step::Next => consumed = sc.pos(),
                         Step::NeedMore => return start,
                         Step::Stop => return buf.len(),
@@ -209,7 +211,7 @@ impl<'f, S: Sink + ?Sized> Decoder<'f, S> {
                         return consumed.max(before);
                     }
                     let start = sc.pos();
-                    match self.item(&mut sc, base, start, eof, Place::InArray) {
+                    match self.item(&mut sc, &mut slot, base, start, eof, Place::InArray) {
                         Step::Next => {
                             self.state = if in_records {
                                 State::Records { first: false }
@@ -290,11 +292,19 @@ impl<'f, S: Sink + ?Sized> Decoder<'f, S> {
     }
 
     /// Decode the value at `start` (an element of an array or a top-level value).
-    fn item(&mut self, sc: &mut Scanner<'_>, base: u64, start: usize, eof: bool, place: Place) -> Step {
+    fn item<'b>(
+        &mut self,
+        sc: &mut Scanner<'b>,
+        slot: &mut Event<'b>,
+        base: u64,
+        start: usize,
+        eof: bool,
+        place: Place,
+    ) -> Step {
         let offset = base + start as u64;
-        match decode_event(sc) {
-            Ok(ev) => {
-                self.emit(&ev, offset);
+        match decode_event_into(sc, slot) {
+            Ok(()) => {
+                self.emit(slot, offset);
                 Step::Next
             }
             Err(DecodeError::Record(e)) => {

@@ -3,6 +3,7 @@
 
 pub(crate) mod events;
 pub(crate) mod generate;
+pub(crate) mod rules;
 pub(crate) mod scan;
 pub(crate) mod verify;
 

@@ -135,7 +135,9 @@ pub(crate) fn run(args: VerifyArgs, global: &Global, out: &mut Out) -> anyhow::R
         bail!("--start-time {s} is after --end-time {e}");
     }
     if args.strict && args.format == VerifyFormat::AwsCli {
-        bail!("--strict does not apply to --format aws-cli, which keeps the exit codes of `aws cloudtrail validate-logs`");
+        bail!(
+            "--strict does not apply to --format aws-cli, which keeps the exit codes of `aws cloudtrail validate-logs`"
+        );
     }
     let mut trails = args.trail.clone();
     if let Some(arn) = &args.trail_arn {
