@@ -11,7 +11,9 @@ Two commands, each in its own process (moto and the CLI each bring their own bot
         file under SPEC["dir"] with the key of its path relative to that folder (files and
         folders starting with "." are skipped) and the user metadata SPEC["metadata"][key]
         (a dict, e.g. {"signature": "…", "signature-algorithm": "SHA256withRSA"}), prints
-        `READY http://127.0.0.1:PORT` and serves until its standard input closes.
+        `READY http://127.0.0.1:PORT` and serves until its standard input closes. With
+        SPEC["public_keys"] (a public keys file), moto's CloudTrail also answers
+        `ListPublicKeys` with those keys (for `trailguard verify s3://…` over the SDK).
 
     aws_cli_oracle.py validate SPEC.json -- cloudtrail validate-logs ARGS…
         Runs the AWS CLI's driver in this process with S3 pointed at SPEC["endpoint"] and the
@@ -42,6 +44,8 @@ def serve(spec_path):
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    if "public_keys" in spec:
+        _serve_public_keys(spec["public_keys"])
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -79,6 +83,43 @@ def serve(spec_path):
     print(f"READY {url}", flush=True)
     sys.stdin.read()
     server.stop()
+
+
+def _keys_for(keys_file, region):
+    """The keys of a public keys file (either shape) for region."""
+    if set(keys_file) == {"PublicKeyList"}:
+        return keys_file["PublicKeyList"]
+    value = keys_file.get(region, [])
+    return value.get("PublicKeyList", []) if isinstance(value, dict) else value
+
+
+def _epoch(v):
+    import datetime
+
+    if isinstance(v, (int, float)):
+        return float(v)
+    return datetime.datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+
+
+def _serve_public_keys(keys_file):
+    """Teach moto's CloudTrail `ListPublicKeys` (moto answers it with "not implemented"): the
+    keys of keys_file for the request's region whose validity overlaps [StartTime, EndTime],
+    on the JSON wire as CloudTrail sends them (Value base64, times in epoch seconds)."""
+    from moto.cloudtrail.responses import CloudTrailResponse
+
+    def list_public_keys(self):
+        body = json.loads(self.body or "{}")
+        start = float(body.get("StartTime", 0))
+        end = float(body.get("EndTime", 2**40))
+        out = []
+        for k in _keys_for(keys_file, self.region):
+            lo, hi = _epoch(k["ValidityStartTime"]), _epoch(k["ValidityEndTime"])
+            if lo <= end and start <= hi:
+                out.append({"Value": k["Value"], "ValidityStartTime": lo, "ValidityEndTime": hi,
+                            "Fingerprint": k["Fingerprint"]})
+        return json.dumps({"PublicKeyList": out})
+
+    CloudTrailResponse.list_public_keys = list_public_keys
 
 
 class _Ok:

@@ -528,7 +528,8 @@ mod local {
 mod s3 {
     use super::*;
 
-    /// Serve the copy's objects from moto_server, each digest with its S3 user metadata.
+    /// Serve the copy's objects from moto_server, each digest with its S3 user metadata, and
+    /// the trail's public keys from moto's CloudTrail `ListPublicKeys`.
     fn serve(c: &Copy) -> (oracle::Server, String) {
         let sigs: BTreeMap<String, BTreeMap<String, J>> =
             serde_json::from_slice(&std::fs::read(&c.signatures).unwrap()).unwrap();
@@ -547,7 +548,11 @@ mod s3 {
             })
             .collect();
         let dir = tempfile::tempdir().unwrap();
-        (oracle::Server::start_dir(&bucket, &c.root, &metadata, dir), bucket)
+        let keys: J = serde_json::from_slice(&std::fs::read(&c.keys).unwrap()).unwrap();
+        (
+            oracle::Server::start_dir_with_keys(&bucket, &c.root, &metadata, Some(&keys), dir),
+            bucket,
+        )
     }
 
     /// The time at which every chain's newest digest is just due (its end plus the 90 minutes
@@ -587,8 +592,6 @@ mod s3 {
             .arg("verify")
             .arg(format!("s3://{bucket}"))
             .args(["--endpoint-url", &server.url])
-            .arg("--public-keys")
-            .arg(&c.keys)
             .args(extra)
             .output()
             .unwrap()
@@ -602,8 +605,42 @@ mod s3 {
         let newest = chain.last().unwrap().clone();
         let now = due(&c);
         // Tamper before serving: a log deleted, the newest digest deleted.
+        let saved = tempfile::tempdir().unwrap();
+        let saved_keys = saved.path().join("keys.json");
+        let saved_sigs = saved.path().join("sigs.json");
         let pristine = {
             let (server, bucket) = serve(&c);
+            // Keys from ListPublicKeys, signatures from S3 metadata; both saved for offline use.
+            let out = verify_s3(
+                &c,
+                &server,
+                &bucket,
+                &[
+                    "--now",
+                    &now,
+                    "--save-public-keys",
+                    saved_keys.to_str().unwrap(),
+                    "--save-signatures",
+                    saved_sigs.to_str().unwrap(),
+                ],
+            );
+            assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+            let text = String::from_utf8(out.stdout).unwrap();
+            assert!(text.contains("from CloudTrail ListPublicKeys"), "{text}");
+            // Offline with what was saved: the same verdict, every digest authenticated.
+            let out = bin()
+                .arg("verify")
+                .arg(&c.root)
+                .arg("--public-keys")
+                .arg(&saved_keys)
+                .arg("--signatures")
+                .arg(&saved_sigs)
+                .args(["--format", "json"])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+            let v: J = serde_json::from_slice(&out.stdout).unwrap();
+            assert!(findings(&v).is_empty(), "{v:#}");
             let out = verify_s3(&c, &server, &bucket, &["--format", "json", "--now", &now]);
             assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
             serde_json::from_slice::<J>(&out.stdout).unwrap()

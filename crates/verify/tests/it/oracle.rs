@@ -74,8 +74,23 @@ impl Server {
         metadata: &BTreeMap<String, BTreeMap<String, String>>,
         dir: tempfile::TempDir,
     ) -> Server {
+        Self::start_dir_with_keys(bucket, root, metadata, None, dir)
+    }
+
+    /// As [`Server::start_dir`]; with `public_keys` (a public keys file), moto's CloudTrail
+    /// also answers `ListPublicKeys` with them.
+    pub(crate) fn start_dir_with_keys(
+        bucket: &str,
+        root: &Path,
+        metadata: &BTreeMap<String, BTreeMap<String, String>>,
+        public_keys: Option<&serde_json::Value>,
+        dir: tempfile::TempDir,
+    ) -> Server {
         let spec = dir.path().join("serve.json");
-        let body = serde_json::json!({"bucket": bucket, "dir": root, "metadata": metadata});
+        let mut body = serde_json::json!({"bucket": bucket, "dir": root, "metadata": metadata});
+        if let Some(keys) = public_keys {
+            body["public_keys"] = keys.clone();
+        }
         std::fs::write(&spec, body.to_string()).unwrap();
         let mut child = Command::new(python())
             .arg(repo_root().join("tests/aws_cli_oracle.py"))
