@@ -582,7 +582,7 @@ mod s3 {
         )
     }
 
-    fn verify_s3(c: &Copy, server: &oracle::Server, bucket: &str, extra: &[&str]) -> Output {
+    fn verify_s3(server: &oracle::Server, bucket: &str, extra: &[&str]) -> Output {
         bin()
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
@@ -612,7 +612,6 @@ mod s3 {
             let (server, bucket) = serve(&c);
             // Keys from ListPublicKeys, signatures from S3 metadata; both saved for offline use.
             let out = verify_s3(
-                &c,
                 &server,
                 &bucket,
                 &[
@@ -641,7 +640,7 @@ mod s3 {
             assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
             let v: J = serde_json::from_slice(&out.stdout).unwrap();
             assert!(findings(&v).is_empty(), "{v:#}");
-            let out = verify_s3(&c, &server, &bucket, &["--format", "json", "--now", &now]);
+            let out = verify_s3(&server, &bucket, &["--format", "json", "--now", &now]);
             assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
             serde_json::from_slice::<J>(&out.stdout).unwrap()
         };
@@ -655,14 +654,14 @@ mod s3 {
         std::fs::remove_file(c.path(&logs[0])).unwrap();
         std::fs::remove_file(c.path(&newest)).unwrap();
         let (server, bucket) = serve(&c);
-        let out = verify_s3(&c, &server, &bucket, &["--format", "json", "--now", &now]);
+        let out = verify_s3(&server, &bucket, &["--format", "json", "--now", &now]);
         assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
         let v: J = serde_json::from_slice(&out.stdout).unwrap();
         assert_finding(&v, "log-missing", &logs[0]);
         assert_finding(&v, "newest-digest-missing", &chain[chain.len() - 2]);
 
         // The aws-cli format from S3 names the deleted log as the CLI does.
-        let out = verify_s3(&c, &server, &bucket, &["--format", "aws-cli"]);
+        let out = verify_s3(&server, &bucket, &["--format", "aws-cli"]);
         assert_eq!(out.status.code(), Some(1));
         let stderr = String::from_utf8(out.stderr).unwrap();
         assert!(
