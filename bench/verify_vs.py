@@ -61,8 +61,8 @@ def proc_cpu(pid):
 
 
 def hours_for(files):
-    # For one account and region the generator writes about 13.4 logs and 1.1 digests an hour.
-    return max(1, round(files / 14.5))
+    # For one account and region the generator writes about 13.05 logs and 1 digest an hour.
+    return max(1, round(files / 14.05))
 
 
 def generate(files, seed):
