@@ -67,6 +67,10 @@ pub(crate) enum Command {
     /// Filter and print records (time range, the LookupEvents attributes, account, region,
     /// error code, a CloudWatch Logs filter pattern) as a table, JSON lines or CSV.
     Events(EventsArgs),
+    /// Prove that CloudTrail logs were not altered, deleted or forged: validate the digest
+    /// chains of a local copy or of the bucket in S3 (every account and region), stricter than
+    /// `aws cloudtrail validate-logs`, whose output `--format aws-cli` reproduces.
+    Verify(crate::commands::verify::VerifyArgs),
     /// Write a realistic synthetic trail (organization layout, injected attack scenarios with a
     /// manifest, signed digest chains) for tests, benchmarks and demos.
     Generate(crate::commands::generate::GenerateArgs),

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(a) => commands::scan::run(a, &cli.global, &mut out),
         Command::Events(a) => commands::events::run(a, &cli.global, &mut out),
+        Command::Verify(a) => commands::verify::run(a, &cli.global, &mut out),
         Command::Generate(a) => commands::generate::run(a, &cli.global, &mut out),
         Command::Insights(a) => commands::insights::run(a, &cli.global, &mut out),
         Command::Rules(a) => commands::rules::run(a, &cli.global, &mut out),

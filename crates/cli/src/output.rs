@@ -67,6 +67,14 @@ pub(crate) fn note(text: &str) {
     let _ = writeln!(io::stderr(), "{text}");
 }
 
+/// Text on stderr exactly as given (no newline added): for output formats that split their
+/// results between the two streams (`verify --format aws-cli`).
+pub(crate) fn write_stderr(text: &str) {
+    let mut e = io::stderr().lock();
+    let _ = e.write_all(text.as_bytes());
+    let _ = e.flush();
+}
+
 /// Whether `e` is a closed pipe on stdout (`trailguard events … | head`): not a failure.
 pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

@@ -7,6 +7,7 @@ pub(crate) mod generate;
 pub(crate) mod insights;
 pub(crate) mod rules;
 pub(crate) mod scan;
+pub(crate) mod verify;
 
 use anyhow::Context;
 use trailguard_read::{FileList, ReadOptions};
