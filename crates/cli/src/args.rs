@@ -67,6 +67,12 @@ pub(crate) enum Command {
     /// Filter and print records (time range, the LookupEvents attributes, account, region,
     /// error code) as a table, JSON lines or CSV.
     Events(EventsArgs),
+    /// Check a CloudTrail setup against best practice (CIS, Security Hub, AWS guidance): live,
+    /// from a snapshot, a CloudFormation template or a Terraform plan.
+    Audit(crate::commands::audit::AuditArgs),
+    /// Save an account's or organization's CloudTrail configuration as a snapshot for offline
+    /// `audit --snapshot` (read-only calls; `--print-policy` shows the IAM policy needed).
+    Collect(crate::commands::collect::CollectArgs),
 }
 
 /// How input is read.

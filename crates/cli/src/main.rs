@@ -19,7 +19,6 @@ pub(crate) mod exit {
     /// Nothing at or above the threshold.
     pub(crate) const OK: u8 = 0;
     /// Results at or above the threshold (failed checks, invalid files, alerts).
-    #[allow(dead_code)]
     pub(crate) const RESULTS: u8 = 1;
     /// Could not complete: bad arguments, unreadable input, skipped input under `--strict`.
     pub(crate) const ERROR: u8 = 2;
@@ -32,6 +31,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(a) => commands::scan::run(a, &cli.global, &mut out),
         Command::Events(a) => commands::events::run(a, &cli.global, &mut out),
+        Command::Audit(a) => commands::audit::run(a, &cli.global, &mut out),
+        Command::Collect(a) => commands::collect::run(a, &cli.global, &mut out),
     };
     match result {
         Ok(code) => ExitCode::from(code),

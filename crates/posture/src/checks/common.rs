@@ -7,7 +7,9 @@ use crate::check::{CheckInfo, Finding, Resource, Status, unreadable};
 use crate::snapshot::{Account, Bucket, BucketPresence, Read, ReadError};
 use crate::world::{Context, TrailView};
 
-/// Trail buckets, each once, with the trails that write to them.
+/// Trail buckets, each once, with the trails that write to them; buckets whose policy lets
+/// CloudTrail write but that no trail in the snapshot uses come with no trails (a log-archive
+/// template, a bucket whose trails live in accounts outside the snapshot).
 pub(crate) fn trail_buckets<'c, 'a>(cx: &'c Context<'a>) -> Vec<(&'a str, Vec<&'c TrailView<'a>>)> {
     let mut m: BTreeMap<&'a str, Vec<&'c TrailView<'a>>> = BTreeMap::new();
     for t in &cx.world.trails {
@@ -15,10 +17,23 @@ pub(crate) fn trail_buckets<'c, 'a>(cx: &'c Context<'a>) -> Vec<(&'a str, Vec<&'
             m.entry(b).or_default().push(t);
         }
     }
+    for a in &cx.snap.accounts {
+        for b in &a.buckets {
+            let receives = matches!(b.presence, Read::Ok(BucketPresence::Owned))
+                && b.policy
+                    .ok()
+                    .and_then(|p| p.as_deref())
+                    .is_some_and(|p| grants(p, "s3:PutObject"));
+            if receives {
+                m.entry(b.name.as_str()).or_default();
+            }
+        }
+    }
     m.into_iter().collect()
 }
 
-/// Trail KMS keys (as referenced), each once, with the trails that use them.
+/// Trail KMS keys (as referenced), each once, with the trails that use them; keys whose policy
+/// lets CloudTrail encrypt but that no trail in the snapshot uses come with no trails.
 pub(crate) fn trail_keys<'c, 'a>(cx: &'c Context<'a>) -> Vec<(&'a str, Vec<&'c TrailView<'a>>)> {
     let mut m: BTreeMap<&'a str, Vec<&'c TrailView<'a>>> = BTreeMap::new();
     for t in &cx.world.trails {
@@ -26,7 +41,32 @@ pub(crate) fn trail_keys<'c, 'a>(cx: &'c Context<'a>) -> Vec<(&'a str, Vec<&'c T
             m.entry(k).or_default().push(t);
         }
     }
+    for a in &cx.snap.accounts {
+        for k in &a.keys {
+            let used = m.keys().any(|r| {
+                cx.world
+                    .key(r)
+                    .is_some_and(|x| std::ptr::eq(x, k) || x.metadata == k.metadata)
+            });
+            if !used && k.policy.ok().is_some_and(|p| grants(p, "kms:GenerateDataKey")) {
+                m.entry(k.reference.as_str()).or_default();
+            }
+        }
+    }
     m.into_iter().collect()
+}
+
+/// Whether a resource policy lets `cloudtrail.amazonaws.com` call `action`.
+fn grants(policy: &str, action: &str) -> bool {
+    crate::policy::Policy::parse(policy).is_ok_and(|p| {
+        p.statements.iter().any(|s| {
+            s.effect == crate::policy::Effect::Allow
+                && s.has_action(action)
+                && s.principal
+                    .as_ref()
+                    .is_some_and(|p| p.has_service("cloudtrail.amazonaws.com"))
+        })
+    })
 }
 
 /// Trail log groups (by ARN without `:*`), each once, with the trails that deliver to them.
@@ -42,6 +82,9 @@ pub(crate) fn trail_log_groups<'c, 'a>(cx: &'c Context<'a>) -> Vec<(&'a str, Vec
 
 /// Trail names for messages.
 pub(crate) fn names(trails: &[&TrailView<'_>]) -> String {
+    if trails.is_empty() {
+        return "none in the snapshot".to_string();
+    }
     trails
         .iter()
         .map(|t| t.trail.name.as_str())

@@ -51,6 +51,8 @@ pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
             if let Some(e) = trails_unreadable(acct) {
                 let (status, reason) = unreadable("the trails", e);
                 out.push(cx.finding(&INFO, status, res, reason));
+            } else if cx.iac() {
+                out.push(cx.finding(&INFO, Status::NotApplicable, res, "the template defines no trail"));
             } else {
                 out.push(cx.finding(&INFO, Status::Fail, res, "no trail logs this account: no trail of its own and no organization trail"));
             }

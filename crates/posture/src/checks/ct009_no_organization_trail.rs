@@ -57,7 +57,11 @@ pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
                         &INFO,
                         Status::NotApplicable,
                         Resource::account(&acct.account_id),
-                        "the account is not in an AWS Organization",
+                        if cx.iac() {
+                            "the template defines no organization trail"
+                        } else {
+                            "the account is not in an AWS Organization"
+                        },
                     ));
                 }
             }

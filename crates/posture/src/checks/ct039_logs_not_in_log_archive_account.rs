@@ -28,6 +28,9 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
 pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     for (name, trails) in trail_buckets(cx) {
+        if trails.is_empty() {
+            continue;
+        }
         let owners: Vec<&str> = {
             let mut o: Vec<&str> = trails.iter().map(|t| t.owner()).collect();
             o.sort();

@@ -44,7 +44,7 @@ pub fn read(file: &str, text: &str, collected_at: &str) -> Result<Snapshot, IacE
     let mut t = Template::new(file, &root, resources);
     t.read_all();
     Ok(t.model
-        .into_snapshot(SourceKind::Cloudformation, file, collected_at, REGION))
+        .into_snapshot(SourceKind::Cloudformation, file, collected_at, ACCOUNT, REGION))
 }
 
 struct Res<'a> {

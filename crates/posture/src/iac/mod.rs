@@ -102,16 +102,23 @@ impl Model {
         });
     }
 
-    pub(crate) fn into_snapshot(mut self, kind: SourceKind, file: &str, collected_at: &str, region: &str) -> Snapshot {
+    pub(crate) fn into_snapshot(
+        mut self,
+        kind: SourceKind,
+        file: &str,
+        collected_at: &str,
+        account: &str,
+        region: &str,
+    ) -> Snapshot {
         let not_in = |api: &str, why: &str| ReadError::new(api, ErrorKind::NotInSource, why);
         let bucket_names = self.buckets.iter().map(|b| b.name.clone()).collect();
         // Resources the checks report at account level point at the first trail (or line 1).
         let (line, column) = self.locations.first().map(|l| (l.line, l.column)).unwrap_or((1, 1));
-        self.locate(ACCOUNT, "", file, line, column);
+        self.locate(account, "", file, line, column);
         let organization = (!self.scps.is_empty()).then(|| {
             Read::Ok(Organization {
                 id: "template".into(),
-                management_account_id: ACCOUNT.into(),
+                management_account_id: account.into(),
                 feature_set: Some("ALL".into()),
                 accounts: Vec::new(),
                 nodes: vec![OrgNode {
@@ -125,7 +132,7 @@ impl Model {
             })
         });
         let account = Account {
-            account_id: ACCOUNT.to_string(),
+            account_id: account.to_string(),
             caller_arn: None,
             assumed_role: None,
             organization: Read::Ok(None),

@@ -59,8 +59,9 @@ pub fn read(file: &str, text: &str, collected_at: &str) -> Result<Snapshot, IacE
     let mut p = Plan::new(file, &root);
     p.read_all();
     let region = p.region.clone();
+    let account = p.account.clone();
     Ok(p.model
-        .into_snapshot(SourceKind::Terraform, file, collected_at, &region))
+        .into_snapshot(SourceKind::Terraform, file, collected_at, &account, &region))
 }
 
 struct Res {
@@ -82,6 +83,8 @@ struct Plan<'a> {
     /// address without index → attribute → references
     refs: BTreeMap<String, BTreeMap<String, Vec<String>>>,
     region: String,
+    /// The account (`data.aws_caller_identity` when the plan read it, else `{AccountId}`).
+    account: String,
     model: Model,
 }
 
@@ -138,12 +141,20 @@ impl<'a> Plan<'a> {
             .and_then(Node::text)
             .map(str::to_string)
             .unwrap_or_else(|| REGION.to_string());
+        let account = resources
+            .iter()
+            .find(|r| r.data && r.ty == "aws_caller_identity")
+            .and_then(|r| r.values.get("account_id"))
+            .and_then(V::as_str)
+            .filter(|a| trailguard_arn_ok(a))
+            .unwrap_or_else(|| ACCOUNT.to_string());
         Plan {
             file,
             resources,
             unknown,
             refs,
             region,
+            account,
             model: Model::default(),
         }
     }
@@ -206,7 +217,7 @@ impl<'a> Plan<'a> {
         let attr_base = attr.split(['.', '[']).next().unwrap_or(attr);
         if data {
             match (ty, attr_base) {
-                ("aws_caller_identity", "account_id") => return Some(V::Str(ACCOUNT.into())),
+                ("aws_caller_identity", "account_id") => return Some(V::Str(self.account.clone())),
                 ("aws_region", "name" | "id" | "region") => return Some(V::Str(self.region.clone())),
                 ("aws_partition", "partition") => return Some(V::Str("aws".into())),
                 ("aws_partition", "dns_suffix") => return Some(V::Str("amazonaws.com".into())),
@@ -225,20 +236,21 @@ impl<'a> Plan<'a> {
         }
         let name_of = |k: &str| r.values.get(k).and_then(V::as_str).unwrap_or_else(|| r.address.clone());
         let region = &self.region;
+        let acct = &self.account;
         Some(V::Str(match (ty, attr_base) {
             ("aws_s3_bucket", "id" | "bucket") => name_of("bucket"),
             ("aws_s3_bucket", "arn") => format!("arn:aws:s3:::{}", name_of("bucket")),
-            ("aws_kms_key", _) => key_arn(&r.address, region),
+            ("aws_kms_key", _) => key_arn(&r.address, region, acct),
             ("aws_kms_alias", _) => name_of("name"),
             ("aws_cloudwatch_log_group", "arn") => {
-                format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:{}", name_of("name"))
+                format!("arn:aws:logs:{region}:{acct}:log-group:{}", name_of("name"))
             }
             ("aws_cloudwatch_log_group", _) => name_of("name"),
-            ("aws_sns_topic", "arn" | "id") => format!("arn:aws:sns:{region}:{ACCOUNT}:{}", name_of("name")),
+            ("aws_sns_topic", "arn" | "id") => format!("arn:aws:sns:{region}:{acct}:{}", name_of("name")),
             ("aws_sns_topic", _) => name_of("name"),
-            ("aws_iam_role", "arn") => format!("arn:aws:iam::{ACCOUNT}:role/{}", name_of("name")),
+            ("aws_iam_role", "arn") => format!("arn:aws:iam::{acct}:role/{}", name_of("name")),
             ("aws_iam_role", _) => name_of("name"),
-            ("aws_cloudtrail", "arn") => format!("arn:aws:cloudtrail:{region}:{ACCOUNT}:trail/{}", name_of("name")),
+            ("aws_cloudtrail", "arn") => format!("arn:aws:cloudtrail:{region}:{acct}:trail/{}", name_of("name")),
             ("aws_organizations_organization", "roots") => "r-template".into(),
             ("aws_organizations_organization", "id") => "o-template".into(),
             ("aws_organizations_policy", _) => format!("p-{}", r.address),
@@ -292,6 +304,7 @@ impl<'a> Plan<'a> {
 
     fn read_all(&mut self) {
         let region = self.region.clone();
+        let acct = self.account.clone();
         // Buckets and their settings resources.
         let policies = self.by_bucket("aws_s3_bucket_policy");
         let pabs = self.by_bucket("aws_s3_bucket_public_access_block");
@@ -480,7 +493,7 @@ impl<'a> Plan<'a> {
         for i in self.of_type("aws_kms_key") {
             self.note_unknown(i, &["policy"]);
             let r = &self.resources[i];
-            let arn = self.s(r, "arn").unwrap_or_else(|| key_arn(&r.address, &region));
+            let arn = self.s(r, "arn").unwrap_or_else(|| key_arn(&r.address, &region, &acct));
             let policy = key_policies
                 .get(&arn)
                 .and_then(|j| self.s(&self.resources[*j], "policy"))
@@ -553,7 +566,7 @@ impl<'a> Plan<'a> {
         for i in self.of_type("aws_cloudwatch_log_group") {
             let r = &self.resources[i];
             let name = self.s(r, "name").unwrap_or_else(|| r.address.clone());
-            let arn = format!("arn:aws:logs:{region}:{ACCOUNT}:log-group:{name}");
+            let arn = format!("arn:aws:logs:{region}:{acct}:log-group:{name}");
             let lg = LogGroup {
                 arn: format!("{arn}:*"),
                 name: name.clone(),
@@ -597,7 +610,7 @@ impl<'a> Plan<'a> {
             let r = &self.resources[i];
             let arn = self.s(r, "arn").unwrap_or_else(|| {
                 format!(
-                    "arn:aws:sns:{region}:{ACCOUNT}:{}",
+                    "arn:aws:sns:{region}:{acct}:{}",
                     self.s(r, "name").unwrap_or_else(|| r.address.clone())
                 )
             });
@@ -683,7 +696,7 @@ impl<'a> Plan<'a> {
         for i in self.of_type("aws_cloudtrail_event_data_store") {
             let r = &self.resources[i];
             let name = self.s(r, "name").unwrap_or_else(|| r.address.clone());
-            let arn = format!("arn:aws:cloudtrail:{region}:{ACCOUNT}:eventdatastore/{name}");
+            let arn = format!("arn:aws:cloudtrail:{region}:{acct}:eventdatastore/{name}");
             let store = EventDataStore {
                 arn: arn.clone(),
                 name,
@@ -783,7 +796,7 @@ impl<'a> Plan<'a> {
             );
             let r = &self.resources[i];
             let name = self.s(r, "name").unwrap_or_else(|| r.address.clone());
-            let arn = format!("arn:aws:cloudtrail:{region}:{ACCOUNT}:trail/{name}");
+            let arn = format!("arn:aws:cloudtrail:{region}:{acct}:trail/{name}");
             let opt = |k: &str| {
                 self.attr(r, k).map(|v| match v {
                     V::Unknown(u) => format!("{{unresolved: {u}}}"),
@@ -858,7 +871,7 @@ impl<'a> Plan<'a> {
                 if t.starts_with("arn:") {
                     t
                 } else {
-                    format!("arn:aws:sns:{region}:{ACCOUNT}:{t}")
+                    format!("arn:aws:sns:{region}:{acct}:{t}")
                 }
             });
             let trail = Trail {
@@ -899,8 +912,12 @@ impl<'a> Plan<'a> {
     }
 }
 
-fn key_arn(address: &str, region: &str) -> String {
-    format!("arn:aws:kms:{region}:{ACCOUNT}:key/{address}")
+fn key_arn(address: &str, region: &str, account: &str) -> String {
+    format!("arn:aws:kms:{region}:{account}:key/{address}")
+}
+
+fn trailguard_arn_ok(a: &str) -> bool {
+    crate::arn::is_account_id(a)
 }
 
 fn tf_lifecycle(r: &V) -> LifecycleRule {
