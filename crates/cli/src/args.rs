@@ -65,7 +65,7 @@ pub(crate) enum Command {
     /// read. With no SOURCE, scans a built-in demo trail.
     Scan(ScanArgs),
     /// Filter and print records (time range, the LookupEvents attributes, account, region,
-    /// error code) as a table, JSON lines or CSV.
+    /// error code, a CloudWatch Logs filter pattern) as a table, JSON lines or CSV.
     Events(EventsArgs),
     /// Check a CloudTrail setup against best practice (CIS, Security Hub, AWS guidance): live,
     /// from a snapshot, a CloudFormation template or a Terraform plan.
@@ -73,6 +73,33 @@ pub(crate) enum Command {
     /// Save an account's or organization's CloudTrail configuration as a snapshot for offline
     /// `audit --snapshot` (read-only calls; `--print-policy` shows the IAM policy needed).
     Collect(crate::commands::collect::CollectArgs),
+    /// Write a realistic synthetic trail (organization layout, injected attack scenarios with a
+    /// manifest, signed digest chains) for tests, benchmarks and demos.
+    Generate(crate::commands::generate::GenerateArgs),
+    /// Work with detection rules and filter patterns.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RulesArgs {
+    #[command(subcommand)]
+    pub(crate) command: RulesCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RulesCommand {
+    /// Check a CloudWatch Logs filter pattern against what AWS accepts, and say what it matches.
+    /// Exit 0: AWS accepts it; 1: AWS would reject it; 2: it cannot be read at all.
+    Lint(RulesLintArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RulesLintArgs {
+    /// The filter pattern, e.g. '{ ($.eventName = ConsoleLogin) && ($.errorMessage = *) }'.
+    pub(crate) pattern: String,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// How input is read.
@@ -159,6 +186,11 @@ pub(crate) struct EventsArgs {
     /// Only this error code (repeatable); * for any error.
     #[arg(long, value_name = "CODE")]
     pub(crate) error_code: Vec<String>,
+    /// Only records a CloudWatch Logs filter pattern matches, as a metric filter on the trail's
+    /// log group would (e.g. '{ $.userIdentity.type = "Root" }'). Constructs AWS rejects but
+    /// guides print, such as `EXISTS`, are read leniently with a warning.
+    #[arg(long, value_name = "PATTERN")]
+    pub(crate) pattern: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = EventsFormat::Table)]
     pub(crate) format: EventsFormat,

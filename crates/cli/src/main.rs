@@ -33,6 +33,8 @@ fn main() -> ExitCode {
         Command::Events(a) => commands::events::run(a, &cli.global, &mut out),
         Command::Audit(a) => commands::audit::run(a, &cli.global, &mut out),
         Command::Collect(a) => commands::collect::run(a, &cli.global, &mut out),
+        Command::Generate(a) => commands::generate::run(a, &cli.global, &mut out),
+        Command::Rules(a) => commands::rules::run(a, &cli.global, &mut out),
     };
     match result {
         Ok(code) => ExitCode::from(code),

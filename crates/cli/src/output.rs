@@ -119,6 +119,38 @@ impl Progress for Bar {
     }
 }
 
+/// A progress bar over a count (records), on stderr when it is a terminal.
+pub(crate) struct CountBar(Option<ProgressBar>);
+
+/// A [`CountBar`] of `total` `unit`s.
+pub(crate) fn count_bar(total: u64, unit: &str, quiet: bool) -> CountBar {
+    if quiet || !io::stderr().is_terminal() || total == 0 {
+        return CountBar(None);
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(8));
+    let template = format!("{{spinner}} {{human_pos}}/{{human_len}} {unit} [{{wide_bar}}] {{per_sec}} ETA {{eta}}");
+    bar.set_style(
+        ProgressStyle::with_template(&template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    CountBar(Some(bar))
+}
+
+impl CountBar {
+    pub(crate) fn set(&self, n: u64) {
+        if let Some(b) = &self.0 {
+            b.set_position(n);
+        }
+    }
+
+    pub(crate) fn finish(&self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
 /// A progress bar over units of work (accounts × regions for `collect`), on stderr when it is
 /// a terminal.
 pub(crate) struct WorkBar {

@@ -248,3 +248,146 @@ mod events {
         assert!(!String::from_utf8_lossy(&out.stderr).contains("error"));
     }
 }
+
+/// `rules lint` and `events --pattern`: CloudWatch Logs filter patterns.
+mod pattern {
+    use super::*;
+
+    const EXISTS: &str = "{ ($.eventName = ConsoleLogin) && ($.errorMessage EXISTS) }";
+
+    #[test]
+    fn lint_accepts_a_cis_pattern_and_explains_it() {
+        let out = bin()
+            .args(["rules", "lint", "{ $.userIdentity.type = \"Root\" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != \"AwsServiceEvent\" }"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            text,
+            "result: CloudWatch Logs accepts this JSON pattern.\n\n\
+             Matches CloudTrail records (log events that are JSON objects) where all of:\n  \
+             - `userIdentity.type` is \"Root\"\n  \
+             - `userIdentity.invokedBy` is absent\n  \
+             - `eventType` is present and is not \"AwsServiceEvent\"\n\
+             A `!=` test is false on a record that lacks the field.\n"
+        );
+    }
+
+    #[test]
+    fn lint_rejects_what_aws_rejects_and_gives_the_valid_form() {
+        let out = bin().args(["rules", "lint", EXISTS]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with("error[FP204 exists-keyword]: CloudWatch Logs does not support `EXISTS`"),
+            "{text}"
+        );
+        assert!(text.contains("\n  { ($.eventName = ConsoleLogin) && ($.errorMessage EXISTS) }\n                                     ^^^^^^^^^^^^^^^^^^^^^\n  AWS-valid: $.errorMessage = *\n"), "{text}");
+        assert!(text.contains("result: CloudWatch Logs would reject this JSON pattern (1 error, 0 warnings).\nAWS-valid form: { $.eventName = \"ConsoleLogin\" && $.errorMessage = * }\n"), "{text}");
+    }
+
+    #[test]
+    fn lint_of_an_unreadable_pattern_exits_2() {
+        let out = bin()
+            .args(["rules", "lint", "{ $.eventName = \"StopLogging }"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with("error[FP101 unterminated]: quoted string is never closed"),
+            "{text}"
+        );
+        assert!(text.contains("                  ^^^^^^^^^^^^^^\n"), "{text}");
+        assert!(text.ends_with("result: trailguard cannot read this pattern, and CloudWatch Logs would reject it.\n"));
+    }
+
+    #[test]
+    fn lint_json() {
+        let out = bin().args(["rules", "lint", "--json", EXISTS]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let v: J = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["schema"], "trailguard.rules.lint/v1");
+        assert_eq!(v["parsed"], true);
+        assert_eq!(v["accepted"], false);
+        assert_eq!(v["kind"], "json");
+        assert_eq!(v["errors"], 1);
+        assert_eq!(v["diagnostics"][0]["code"], "FP204");
+        assert_eq!(v["diagnostics"][0]["severity"], "error");
+        assert_eq!(v["diagnostics"][0]["column"], 36);
+        assert_eq!(v["diagnostics"][0]["replacement"]["text"], "$.errorMessage = *");
+        assert_eq!(
+            v["diagnostics"][0]["fixed"],
+            "{ ($.eventName = ConsoleLogin) && ($.errorMessage = *) }"
+        );
+        assert_eq!(
+            v["aws_valid"],
+            "{ $.eventName = \"ConsoleLogin\" && $.errorMessage = * }"
+        );
+        let out = bin().args(["rules", "lint", "--json", "{ $.a = "]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let v: J = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["parsed"], false);
+        assert_eq!(v["diagnostics"][0]["code"], "FP100");
+    }
+
+    #[test]
+    fn events_pattern_filters_like_a_metric_filter() {
+        let run = |args: &[&str]| {
+            let out = bin()
+                .args(["events", "-q", "--format", "jsonl"])
+                .args(args)
+                .arg(corpus())
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let by_pattern = run(&["--pattern", "{ ($.eventName = StopLogging) }"]);
+        let by_name = run(&["--event-name", "StopLogging"]);
+        assert_eq!(by_pattern.lines().count(), 4);
+        assert_eq!(by_pattern, by_name);
+        // The CIS root-use alarm on the corpus, combined with another filter.
+        let root = run(&[
+            "--pattern",
+            "{ $.userIdentity.type = \"Root\" && $.userIdentity.invokedBy NOT EXISTS && $.eventType != \"AwsServiceEvent\" }",
+        ]);
+        assert!(root.lines().count() >= 2, "{root}");
+        for line in root.lines() {
+            let v: J = serde_json::from_str(line).unwrap();
+            assert_eq!(v["userIdentity"]["type"], "Root");
+            assert!(v["userIdentity"]["invokedBy"].is_null());
+        }
+        // A term pattern sees each record's text.
+        let terms = run(&["--pattern", "StopLogging -TrailNotFoundException"]);
+        assert!(
+            terms
+                .lines()
+                .all(|l| l.contains("StopLogging") && !l.contains("TrailNotFoundException"))
+        );
+        assert!(terms.lines().count() >= 1);
+    }
+
+    #[test]
+    fn events_pattern_warns_about_what_aws_rejects_and_fails_on_what_it_cannot_read() {
+        bin()
+            .args(["events", "--format", "jsonl", "--pattern", EXISTS])
+            .arg(corpus())
+            .assert()
+            .code(0)
+            .stderr(predicate::str::contains(
+                "warning: --pattern: CloudWatch Logs does not support `EXISTS`",
+            ))
+            .stderr(predicate::str::contains(
+                "trailguard reads it as: { $.eventName = \"ConsoleLogin\" && $.errorMessage = * }",
+            ));
+        bin()
+            .args(["events", "--pattern", "{ $.eventName = "])
+            .arg(corpus())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--pattern: error[FP100]"))
+            .stderr(predicate::str::contains("^"));
+    }
+}

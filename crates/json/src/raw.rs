@@ -83,7 +83,7 @@ impl<'a> Raw<'a> {
 
     /// Validate `text` as exactly one JSON value (surrounding whitespace allowed).
     pub fn parse(text: &'a str) -> Result<Self, crate::Error> {
-        let mut sc = Scanner::with_utf8_known(text.as_bytes(), true, limits());
+        let mut sc = Scanner::from_str(text, limits());
         let start = {
             sc.peek();
             sc.pos()
@@ -119,7 +119,7 @@ impl<'a> Raw<'a> {
     }
 
     fn scanner(&self) -> Scanner<'a> {
-        Scanner::with_utf8_known(self.0.as_bytes(), true, limits())
+        Scanner::from_str(self.0, limits())
     }
 
     /// Decode: scalars are decoded, containers stay as text.

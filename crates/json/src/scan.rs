@@ -35,6 +35,8 @@ const MAX_DEPTH_CAP: u32 = 4096;
 #[derive(Clone, Debug)]
 pub struct Scanner<'a> {
     src: &'a [u8],
+    /// The whole text as `str` when it is valid UTF-8 (slicing it needs no re-validation).
+    text: Option<&'a str>,
     pos: usize,
     depth: u32,
     utf8_valid: bool,
@@ -49,23 +51,33 @@ impl<'a> Scanner<'a> {
         Self::with_limits(src, Limits::default())
     }
 
-    /// A scanner over `src` with the given limits.
+    /// A scanner over `src` with the given limits. The text is checked for UTF-8 once, here; a
+    /// character cut at the very end (a chunk of a stream) leaves the rest usable.
     pub fn with_limits(src: &'a [u8], limits: Limits) -> Self {
-        let utf8_valid = simdutf8::basic::from_utf8(src).is_ok();
-        Self::with_utf8_known(src, utf8_valid, limits)
+        let text = match simdutf8::compat::from_utf8(src) {
+            Ok(t) => Some(t),
+            Err(e) if e.error_len().is_none() => simdutf8::basic::from_utf8(&src[..e.valid_up_to()]).ok(),
+            Err(_) => None,
+        };
+        Self::build(src, text, limits)
     }
 
-    /// A scanner over text whose UTF-8 validity the caller already knows.
-    pub fn with_utf8_known(src: &'a [u8], utf8_valid: bool, limits: Limits) -> Self {
+    /// A scanner over text that is already a `str`.
+    pub fn from_str(text: &'a str, limits: Limits) -> Self {
+        Self::build(text.as_bytes(), Some(text), limits)
+    }
+
+    fn build(src: &'a [u8], text: Option<&'a str>, limits: Limits) -> Self {
         let limits = Limits {
             max_depth: limits.max_depth.min(MAX_DEPTH_CAP),
             ..limits
         };
         Scanner {
             src,
+            text,
             pos: 0,
             depth: 0,
-            utf8_valid,
+            utf8_valid: text.is_some(),
             defer_utf8: false,
             utf8_error: None,
             limits,
@@ -172,33 +184,30 @@ impl<'a> Scanner<'a> {
 
     /// Scan the string starting at the current offset (which must be `"`). Returns the body's
     /// byte range and whether it holds escapes; the cursor ends after the closing quote.
-    #[inline]
+    ///
+    /// The hottest function of the decoder (a CloudTrail record holds well over a hundred
+    /// strings): always inlined, with its error paths kept out of line.
+    #[inline(always)]
     fn scan_string(&mut self) -> Result<(usize, usize, bool), Error> {
         let b = self.src;
         let start = self.pos + 1;
-        let mut i = start;
+        let mut i = find_special(b, start);
         let mut has_escape = false;
         loop {
-            i = find_special(b, i);
             match b.get(i) {
                 Some(b'"') => break,
                 Some(b'\\') => {
                     has_escape = true;
                     // Skip the escaped byte; escapes are validated below.
-                    i += 2;
+                    i = find_special(b, i + 2);
                 }
-                Some(_) => return Err(Error::new(ErrorKind::ControlCharacter, i)),
-                None => return Err(Error::new(ErrorKind::UnexpectedEnd, b.len())),
+                Some(_) => return Err(control_character(i)),
+                None => return Err(unexpected_end(b.len())),
             }
         }
         let end = i;
         if end - start > self.limits.max_string_len {
-            return Err(Error::new(
-                ErrorKind::StringTooLong {
-                    limit: self.limits.max_string_len,
-                },
-                start,
-            ));
+            return Err(string_too_long(self.limits.max_string_len, start));
         }
         if has_escape {
             check_escapes(&b[start..end], start)?;
@@ -222,7 +231,11 @@ impl<'a> Scanner<'a> {
     fn body(&self, start: usize, end: usize) -> &'a str {
         // The text was checked for UTF-8 (whole, or this string alone in scan_string), and both
         // ends sit next to ASCII quotes, so they are character boundaries.
-        std::str::from_utf8(&self.src[start..end]).unwrap_or_default()
+        match self.text {
+            // Validated once: slicing checks only the two boundaries.
+            Some(t) => t.get(start..end).unwrap_or_default(),
+            None => std::str::from_utf8(&self.src[start..end]).unwrap_or_default(),
+        }
     }
 
     /// Decode the string at the cursor: borrowed when it has no escapes.
@@ -486,6 +499,24 @@ impl<'a> Scanner<'a> {
         self.skip_value()?;
         Ok(Raw::from_validated(self.body(start, self.pos)))
     }
+}
+
+#[cold]
+#[inline(never)]
+fn control_character(at: usize) -> Error {
+    Error::new(ErrorKind::ControlCharacter, at)
+}
+
+#[cold]
+#[inline(never)]
+fn unexpected_end(at: usize) -> Error {
+    Error::new(ErrorKind::UnexpectedEnd, at)
+}
+
+#[cold]
+#[inline(never)]
+fn string_too_long(limit: usize, at: usize) -> Error {
+    Error::new(ErrorKind::StringTooLong { limit }, at)
 }
 
 /// Iterates the members of an object opened with [`Scanner::begin_object`].

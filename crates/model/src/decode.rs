@@ -491,11 +491,20 @@ impl<'a> Dec<'_, 'a> {
 /// On success and on [`DecodeError::Record`] the scanner sits after the record's closing brace;
 /// on [`DecodeError::Syntax`] its position is where the error was found.
 pub fn decode_event<'a>(sc: &mut Scanner<'a>) -> Result<Event<'a>, DecodeError> {
+    let mut ev = Event::empty(sc.raw_since(sc.pos()));
+    decode_event_into(sc, &mut ev)?;
+    Ok(ev)
+}
+
+/// [`decode_event`] into a slot the caller reuses from record to record: the record is large,
+/// and building it in place saves copying it on every return. On error the slot's content is
+/// unspecified.
+pub fn decode_event_into<'a>(sc: &mut Scanner<'a>, ev: &mut Event<'a>) -> Result<(), DecodeError> {
     let start = {
         sc.peek();
         sc.pos()
     };
-    match decode_at(sc, start) {
+    match decode_at(sc, start, ev) {
         Err(DecodeError::Syntax(e))
             if matches!(
                 e.kind,
@@ -518,7 +527,126 @@ pub fn decode_event<'a>(sc: &mut Scanner<'a>) -> Result<Event<'a>, DecodeError> 
     }
 }
 
-fn decode_at<'a>(sc: &mut Scanner<'a>, start: usize) -> Result<Event<'a>, DecodeError> {
+/// The top-level members the model knows, found by length first so that a key costs one or two
+/// comparisons rather than a chain of them.
+#[derive(Clone, Copy)]
+enum Top {
+    EventVersion,
+    UserIdentity,
+    EventTime,
+    EventSource,
+    EventName,
+    AwsRegion,
+    SourceIpAddress,
+    UserAgent,
+    ErrorCode,
+    ErrorMessage,
+    RequestParameters,
+    ResponseElements,
+    AdditionalEventData,
+    RequestId,
+    EventId,
+    EventType,
+    ApiVersion,
+    ManagementEvent,
+    ReadOnly,
+    Resources,
+    RecipientAccountId,
+    ServiceEventDetails,
+    SharedEventId,
+    VpcEndpointId,
+    VpcEndpointAccountId,
+    EventCategory,
+    Addendum,
+    SessionCredentialFromConsole,
+    EdgeDeviceDetails,
+    TlsDetails,
+    EventContext,
+    InsightDetails,
+    Unknown,
+}
+
+/// Byte-string equality for short keys, without a call into `memcmp`.
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let n = a.len();
+    if n >= 8 {
+        // Two overlapping 8-byte words per 16 bytes, then the tail.
+        let mut i = 0;
+        while i + 8 <= n {
+            if a[i..i + 8] != b[i..i + 8] {
+                return false;
+            }
+            i += 8;
+        }
+        a[n - 8..] == b[n - 8..]
+    } else {
+        a == b
+    }
+}
+
+#[inline]
+fn top_key(k: &str) -> Top {
+    let kb = k.as_bytes();
+    let pick = |cands: &[(&str, Top)]| {
+        cands
+            .iter()
+            .find(|(n, _)| same(n.as_bytes(), kb))
+            .map_or(Top::Unknown, |(_, t)| *t)
+    };
+    match k.len() {
+        7 => pick(&[("eventID", Top::EventId)]),
+        8 => pick(&[("readOnly", Top::ReadOnly), ("addendum", Top::Addendum)]),
+        9 => match k.as_bytes()[0] {
+            b'e' => pick(&[
+                ("eventTime", Top::EventTime),
+                ("eventName", Top::EventName),
+                ("eventType", Top::EventType),
+                ("errorCode", Top::ErrorCode),
+            ]),
+            b'a' => pick(&[("awsRegion", Top::AwsRegion)]),
+            b'u' => pick(&[("userAgent", Top::UserAgent)]),
+            b'r' => pick(&[("requestID", Top::RequestId), ("resources", Top::Resources)]),
+            _ => Top::Unknown,
+        },
+        10 => pick(&[("apiVersion", Top::ApiVersion), ("tlsDetails", Top::TlsDetails)]),
+        11 => pick(&[("eventSource", Top::EventSource)]),
+        12 => pick(&[
+            ("eventVersion", Top::EventVersion),
+            ("userIdentity", Top::UserIdentity),
+            ("errorMessage", Top::ErrorMessage),
+            ("eventContext", Top::EventContext),
+        ]),
+        13 => pick(&[
+            ("sharedEventID", Top::SharedEventId),
+            ("vpcEndpointId", Top::VpcEndpointId),
+            ("eventCategory", Top::EventCategory),
+        ]),
+        14 => pick(&[("insightDetails", Top::InsightDetails)]),
+        15 => pick(&[
+            ("sourceIPAddress", Top::SourceIpAddress),
+            ("managementEvent", Top::ManagementEvent),
+        ]),
+        16 => pick(&[("responseElements", Top::ResponseElements)]),
+        17 => pick(&[
+            ("requestParameters", Top::RequestParameters),
+            ("edgeDeviceDetails", Top::EdgeDeviceDetails),
+        ]),
+        18 => pick(&[("recipientAccountId", Top::RecipientAccountId)]),
+        19 => pick(&[
+            ("additionalEventData", Top::AdditionalEventData),
+            ("serviceEventDetails", Top::ServiceEventDetails),
+        ]),
+        20 => pick(&[("vpcEndpointAccountId", Top::VpcEndpointAccountId)]),
+        28 => pick(&[("sessionCredentialFromConsole", Top::SessionCredentialFromConsole)]),
+        _ => Top::Unknown,
+    }
+}
+
+fn decode_at<'a>(sc: &mut Scanner<'a>, start: usize, e: &mut Event<'a>) -> Result<(), DecodeError> {
     sc.take_utf8_error();
     let kind = sc.peek_kind()?;
     if kind != Kind::Object {
@@ -534,49 +662,51 @@ fn decode_at<'a>(sc: &mut Scanner<'a>, start: usize) -> Result<Event<'a>, Decode
         nulls: FieldSet::default(),
         err: None,
     };
-    let mut e = Fields::default();
+    e.reset(d.sc.raw_since(start));
+    let mut event_time = None;
+    let mut event_time_at = start;
     let mut obj = d.sc.begin_object()?;
     while let Some(key) = obj.next_key(d.sc)? {
-        match &*key {
-            "eventVersion" => d.string(FieldId::EventVersion, &mut e.event_version)?,
-            "userIdentity" => e.user_identity = d.user_identity()?,
-            "eventTime" => {
-                e.event_time_at = d.sc.pos();
-                d.string(FieldId::EventTime, &mut e.event_time)?
+        match top_key(&key) {
+            Top::EventVersion => d.string(FieldId::EventVersion, &mut e.event_version)?,
+            Top::UserIdentity => e.user_identity = d.user_identity()?,
+            Top::EventTime => {
+                event_time_at = d.sc.pos();
+                d.string(FieldId::EventTime, &mut event_time)?
             }
-            "eventSource" => d.string(FieldId::EventSource, &mut e.event_source)?,
-            "eventName" => d.string(FieldId::EventName, &mut e.event_name)?,
-            "awsRegion" => d.string(FieldId::AwsRegion, &mut e.aws_region)?,
-            "sourceIPAddress" => d.string(FieldId::SourceIpAddress, &mut e.source_ip_address)?,
-            "userAgent" => d.string(FieldId::UserAgent, &mut e.user_agent)?,
-            "errorCode" => d.string(FieldId::ErrorCode, &mut e.error_code)?,
-            "errorMessage" => d.string(FieldId::ErrorMessage, &mut e.error_message)?,
-            "requestParameters" => d.payload(FieldId::RequestParameters, &mut e.request_parameters)?,
-            "responseElements" => d.payload(FieldId::ResponseElements, &mut e.response_elements)?,
-            "additionalEventData" => d.payload(FieldId::AdditionalEventData, &mut e.additional_event_data)?,
-            "requestID" => d.string(FieldId::RequestId, &mut e.request_id)?,
-            "eventID" => d.string(FieldId::EventId, &mut e.event_id)?,
-            "eventType" => d.string(FieldId::EventType, &mut e.event_type)?,
-            "apiVersion" => d.string(FieldId::ApiVersion, &mut e.api_version)?,
-            "managementEvent" => d.boolean(FieldId::ManagementEvent, &mut e.management_event)?,
-            "readOnly" => d.boolean(FieldId::ReadOnly, &mut e.read_only)?,
-            "resources" => e.resources = d.resources()?,
-            "recipientAccountId" => d.string(FieldId::RecipientAccountId, &mut e.recipient_account_id)?,
-            "serviceEventDetails" => d.payload(FieldId::ServiceEventDetails, &mut e.service_event_details)?,
-            "sharedEventID" => d.string(FieldId::SharedEventId, &mut e.shared_event_id)?,
-            "vpcEndpointId" => d.string(FieldId::VpcEndpointId, &mut e.vpc_endpoint_id)?,
-            "vpcEndpointAccountId" => d.string(FieldId::VpcEndpointAccountId, &mut e.vpc_endpoint_account_id)?,
-            "eventCategory" => d.string(FieldId::EventCategory, &mut e.event_category)?,
-            "addendum" => e.addendum = d.addendum()?,
-            "sessionCredentialFromConsole" => d.flex_string(
+            Top::EventSource => d.string(FieldId::EventSource, &mut e.event_source)?,
+            Top::EventName => d.string(FieldId::EventName, &mut e.event_name)?,
+            Top::AwsRegion => d.string(FieldId::AwsRegion, &mut e.aws_region)?,
+            Top::SourceIpAddress => d.string(FieldId::SourceIpAddress, &mut e.source_ip_address)?,
+            Top::UserAgent => d.string(FieldId::UserAgent, &mut e.user_agent)?,
+            Top::ErrorCode => d.string(FieldId::ErrorCode, &mut e.error_code)?,
+            Top::ErrorMessage => d.string(FieldId::ErrorMessage, &mut e.error_message)?,
+            Top::RequestParameters => d.payload(FieldId::RequestParameters, &mut e.request_parameters)?,
+            Top::ResponseElements => d.payload(FieldId::ResponseElements, &mut e.response_elements)?,
+            Top::AdditionalEventData => d.payload(FieldId::AdditionalEventData, &mut e.additional_event_data)?,
+            Top::RequestId => d.string(FieldId::RequestId, &mut e.request_id)?,
+            Top::EventId => d.string(FieldId::EventId, &mut e.event_id)?,
+            Top::EventType => d.string(FieldId::EventType, &mut e.event_type)?,
+            Top::ApiVersion => d.string(FieldId::ApiVersion, &mut e.api_version)?,
+            Top::ManagementEvent => d.boolean(FieldId::ManagementEvent, &mut e.management_event)?,
+            Top::ReadOnly => d.boolean(FieldId::ReadOnly, &mut e.read_only)?,
+            Top::Resources => e.resources = d.resources()?,
+            Top::RecipientAccountId => d.string(FieldId::RecipientAccountId, &mut e.recipient_account_id)?,
+            Top::ServiceEventDetails => d.payload(FieldId::ServiceEventDetails, &mut e.service_event_details)?,
+            Top::SharedEventId => d.string(FieldId::SharedEventId, &mut e.shared_event_id)?,
+            Top::VpcEndpointId => d.string(FieldId::VpcEndpointId, &mut e.vpc_endpoint_id)?,
+            Top::VpcEndpointAccountId => d.string(FieldId::VpcEndpointAccountId, &mut e.vpc_endpoint_account_id)?,
+            Top::EventCategory => d.string(FieldId::EventCategory, &mut e.event_category)?,
+            Top::Addendum => e.addendum = d.addendum()?,
+            Top::SessionCredentialFromConsole => d.flex_string(
                 FieldId::SessionCredentialFromConsole,
                 &mut e.session_credential_from_console,
             )?,
-            "edgeDeviceDetails" => d.payload(FieldId::EdgeDeviceDetails, &mut e.edge_device_details)?,
-            "tlsDetails" => e.tls_details = d.tls_details()?,
-            "eventContext" => d.payload(FieldId::EventContext, &mut e.event_context)?,
-            "insightDetails" => d.payload(FieldId::InsightDetails, &mut e.insight_details)?,
-            _ => d.extra(key, &mut e.extra)?,
+            Top::EdgeDeviceDetails => d.payload(FieldId::EdgeDeviceDetails, &mut e.edge_device_details)?,
+            Top::TlsDetails => e.tls_details = d.tls_details()?,
+            Top::EventContext => d.payload(FieldId::EventContext, &mut e.event_context)?,
+            Top::InsightDetails => d.payload(FieldId::InsightDetails, &mut e.insight_details)?,
+            Top::Unknown => d.extra(key, &mut e.extra)?,
         }
     }
     if let Some(offset) = d.sc.take_utf8_error() {
@@ -588,67 +718,32 @@ fn decode_at<'a>(sc: &mut Scanner<'a>, start: usize) -> Result<Event<'a>, Decode
     if let Some(err) = d.err {
         return Err(DecodeError::Record(err));
     }
-    let Some(event_time) = e.event_time else {
+    let Some(event_time) = event_time else {
         return Err(DecodeError::Record(RecordError {
             kind: RecordErrorKind::Missing { field: "eventTime" },
             offset: start,
         }));
     };
-    let time = Timestamp::parse_event_time(&event_time).map_err(|t| {
+    e.time = Timestamp::parse_event_time(&event_time).map_err(|t| {
         DecodeError::Record(RecordError {
             kind: RecordErrorKind::BadTime {
                 field: "eventTime",
                 text: t.text,
                 reason: t.reason,
             },
-            offset: e.event_time_at,
+            offset: event_time_at,
         })
     })?;
-    let raw = d.sc.raw_since(start);
-    Ok(Event {
-        raw,
-        time,
-        event_time,
-        event_version: e.event_version,
-        user_identity: e.user_identity,
-        event_source: e.event_source,
-        event_name: e.event_name,
-        aws_region: e.aws_region,
-        source_ip_address: e.source_ip_address,
-        user_agent: e.user_agent,
-        error_code: e.error_code,
-        error_message: e.error_message,
-        request_parameters: e.request_parameters,
-        response_elements: e.response_elements,
-        additional_event_data: e.additional_event_data,
-        request_id: e.request_id,
-        event_id: e.event_id,
-        event_type: e.event_type,
-        api_version: e.api_version,
-        management_event: e.management_event,
-        read_only: e.read_only,
-        resources: e.resources,
-        recipient_account_id: e.recipient_account_id,
-        service_event_details: e.service_event_details,
-        shared_event_id: e.shared_event_id,
-        vpc_endpoint_id: e.vpc_endpoint_id,
-        vpc_endpoint_account_id: e.vpc_endpoint_account_id,
-        event_category: e.event_category,
-        addendum: e.addendum,
-        session_credential_from_console: e.session_credential_from_console,
-        edge_device_details: e.edge_device_details,
-        tls_details: e.tls_details,
-        event_context: e.event_context,
-        insight_details: e.insight_details,
-        extra: e.extra,
-        present: d.present,
-        nulls: d.nulls,
-    })
+    e.event_time = event_time;
+    e.raw = d.sc.raw_since(start);
+    e.present = d.present;
+    e.nulls = d.nulls;
+    Ok(())
 }
 
 /// Decode one record from a complete JSON text (surrounding whitespace allowed).
 pub fn decode_event_text(text: &str) -> Result<Event<'_>, DecodeError> {
-    let mut sc = Scanner::with_utf8_known(text.as_bytes(), true, json::Limits::default());
+    let mut sc = Scanner::from_str(text, json::Limits::default());
     let ev = decode_event(&mut sc)?;
     if !sc.at_end() {
         let at = sc.pos();
@@ -658,42 +753,4 @@ pub fn decode_event_text(text: &str) -> Result<Event<'_>, DecodeError> {
         })));
     }
     Ok(ev)
-}
-
-#[derive(Default)]
-struct Fields<'a> {
-    event_time_at: usize,
-    event_time: Option<Str<'a>>,
-    event_version: Option<Str<'a>>,
-    user_identity: Option<UserIdentity<'a>>,
-    event_source: Option<Str<'a>>,
-    event_name: Option<Str<'a>>,
-    aws_region: Option<Str<'a>>,
-    source_ip_address: Option<Str<'a>>,
-    user_agent: Option<Str<'a>>,
-    error_code: Option<Str<'a>>,
-    error_message: Option<Str<'a>>,
-    request_parameters: Option<Raw<'a>>,
-    response_elements: Option<Raw<'a>>,
-    additional_event_data: Option<Raw<'a>>,
-    request_id: Option<Str<'a>>,
-    event_id: Option<Str<'a>>,
-    event_type: Option<Str<'a>>,
-    api_version: Option<Str<'a>>,
-    management_event: Option<bool>,
-    read_only: Option<bool>,
-    resources: Vec<Resource<'a>>,
-    recipient_account_id: Option<Str<'a>>,
-    service_event_details: Option<Raw<'a>>,
-    shared_event_id: Option<Str<'a>>,
-    vpc_endpoint_id: Option<Str<'a>>,
-    vpc_endpoint_account_id: Option<Str<'a>>,
-    event_category: Option<Str<'a>>,
-    addendum: Option<Addendum<'a>>,
-    session_credential_from_console: Option<Str<'a>>,
-    edge_device_details: Option<Raw<'a>>,
-    tls_details: Option<TlsDetails<'a>>,
-    event_context: Option<Raw<'a>>,
-    insight_details: Option<Raw<'a>>,
-    extra: Extra<'a>,
 }

@@ -301,6 +301,99 @@ fn s<'e>(v: &'e Option<Str<'_>>) -> Option<&'e str> {
 }
 
 impl<'a> Event<'a> {
+    /// A record with every field absent, for decoders to fill in.
+    pub fn empty(raw: Raw<'a>) -> Self {
+        Event {
+            raw,
+            time: Timestamp::default(),
+            event_time: Cow::Borrowed(""),
+            event_version: None,
+            user_identity: None,
+            event_source: None,
+            event_name: None,
+            aws_region: None,
+            source_ip_address: None,
+            user_agent: None,
+            error_code: None,
+            error_message: None,
+            request_parameters: None,
+            response_elements: None,
+            additional_event_data: None,
+            request_id: None,
+            event_id: None,
+            event_type: None,
+            api_version: None,
+            management_event: None,
+            read_only: None,
+            resources: Vec::new(),
+            recipient_account_id: None,
+            service_event_details: None,
+            shared_event_id: None,
+            vpc_endpoint_id: None,
+            vpc_endpoint_account_id: None,
+            event_category: None,
+            addendum: None,
+            session_credential_from_console: None,
+            edge_device_details: None,
+            tls_details: None,
+            event_context: None,
+            insight_details: None,
+            extra: Vec::new(),
+            present: FieldSet::default(),
+            nulls: FieldSet::default(),
+        }
+    }
+
+    /// Empty every field for the next record, keeping allocations that can be reused.
+    pub fn reset(&mut self, raw: Raw<'a>) {
+        // Field by field, so the record is cleared in place rather than rebuilt and copied.
+        self.raw = raw;
+        self.time = Timestamp::default();
+        self.event_time = Cow::Borrowed("");
+        for s in [
+            &mut self.event_version,
+            &mut self.event_source,
+            &mut self.event_name,
+            &mut self.aws_region,
+            &mut self.source_ip_address,
+            &mut self.user_agent,
+            &mut self.error_code,
+            &mut self.error_message,
+            &mut self.request_id,
+            &mut self.event_id,
+            &mut self.event_type,
+            &mut self.api_version,
+            &mut self.recipient_account_id,
+            &mut self.shared_event_id,
+            &mut self.vpc_endpoint_id,
+            &mut self.vpc_endpoint_account_id,
+            &mut self.event_category,
+            &mut self.session_credential_from_console,
+        ] {
+            *s = None;
+        }
+        for r in [
+            &mut self.request_parameters,
+            &mut self.response_elements,
+            &mut self.additional_event_data,
+            &mut self.service_event_details,
+            &mut self.edge_device_details,
+            &mut self.event_context,
+            &mut self.insight_details,
+        ] {
+            *r = None;
+        }
+        self.user_identity = None;
+        self.management_event = None;
+        self.read_only = None;
+        self.resources.clear();
+        self.addendum = None;
+        self.tls_details = None;
+        self.extra.clear();
+        self.present = FieldSet::default();
+        self.nulls = FieldSet::default();
+    }
+
     /// The record's class: from `eventCategory`, else from the shape of the record.
     pub fn class(&self) -> EventClass {
         match self.event_category.as_deref() {

@@ -26,7 +26,7 @@ pub mod lookup;
 mod path;
 pub mod time;
 
-pub use decode::{DecodeError, RecordError, RecordErrorKind, decode_event, decode_event_text};
+pub use decode::{DecodeError, RecordError, RecordErrorKind, decode_event, decode_event_into, decode_event_text};
 pub use event::*;
 pub use field::{FieldId, FieldSet};
 pub use lookup::{EventFilter, LookupAttribute, LookupKey};

@@ -60,6 +60,9 @@ pub struct FieldPath {
     steps: Vec<Step>,
     fanout: Fanout,
     start: Start,
+    /// For implicit paths: at step `i`, the remaining key steps joined with dots (when there
+    /// are two or more and all are keys) — the literal dotted key that wins over nesting.
+    joined: Vec<Option<Box<str>>>,
 }
 
 impl FieldPath {
@@ -77,12 +80,36 @@ impl FieldPath {
 
     fn new(text: String, steps: Vec<Step>, fanout: Fanout) -> FieldPath {
         let start = Self::plan(&steps);
+        let joined = Self::joined_suffixes(&steps, fanout);
         FieldPath {
             text,
             steps,
             fanout,
             start,
+            joined,
         }
+    }
+
+    /// At each step of an implicit path, the dotted literal key formed by that step and all the
+    /// following ones, when they are two or more keys.
+    fn joined_suffixes(steps: &[Step], fanout: Fanout) -> Vec<Option<Box<str>>> {
+        if fanout != Fanout::Implicit {
+            return Vec::new();
+        }
+        (0..steps.len())
+            .map(|i| {
+                let rest = &steps[i..];
+                if rest.len() < 2 {
+                    return None;
+                }
+                let mut keys = Vec::with_capacity(rest.len());
+                for s in rest {
+                    let Step::Key(k) = s else { return None };
+                    keys.push(&**k);
+                }
+                Some(keys.join(".").into_boxed_str())
+            })
+            .collect()
     }
 
     fn plan(steps: &[Step]) -> Start {
@@ -161,11 +188,11 @@ impl<'a> Event<'a> {
             }
             Start::Payload(id) => {
                 if let Some(raw) = self.payload(id) {
-                    walk(raw, &path.steps[1..], path.fanout, f);
+                    walk(raw, path, 1, f);
                 }
             }
             Start::Record => {
-                walk(self.raw, &path.steps, path.fanout, f);
+                walk(self.raw, path, 0, f);
             }
         }
     }
@@ -196,13 +223,14 @@ impl<'a> Event<'a> {
     }
 }
 
-/// Walk `steps` from `node`; returns false when `f` asked to stop.
-fn walk<'e>(node: Raw<'e>, steps: &[Step], fanout: Fanout, f: &mut dyn FnMut(Value<'e>) -> bool) -> bool {
-    let Some((step, rest)) = steps.split_first() else {
+/// Walk `path.steps[i..]` from `node`; returns false when `f` asked to stop.
+fn walk<'e>(node: Raw<'e>, path: &FieldPath, i: usize, f: &mut dyn FnMut(Value<'e>) -> bool) -> bool {
+    let fanout = path.fanout;
+    let Some(step) = path.steps.get(i) else {
         if fanout == Fanout::Implicit && node.kind() == Kind::Array {
             let mut go_on = true;
             node.for_each_element(|el| {
-                go_on = walk(el, &[], fanout, f);
+                go_on = walk(el, path, i, f);
                 go_on
             });
             return go_on;
@@ -212,42 +240,35 @@ fn walk<'e>(node: Raw<'e>, steps: &[Step], fanout: Fanout, f: &mut dyn FnMut(Val
     match step {
         Step::Key(key) => match node.kind() {
             Kind::Object => {
-                if fanout == Fanout::Implicit && rest.iter().all(|s| matches!(s, Step::Key(_))) && !rest.is_empty() {
+                if let Some(joined) = path.joined.get(i).and_then(Option::as_deref)
+                    && let Some(v) = node.get(joined)
+                {
                     // A key that literally holds the dots of the remaining path wins.
-                    let mut joined = String::from(&**key);
-                    for s in rest {
-                        if let Step::Key(k) = s {
-                            joined.push('.');
-                            joined.push_str(k);
-                        }
-                    }
-                    if let Some(v) = node.get(&joined) {
-                        return walk(v, &[], fanout, f);
-                    }
+                    return walk(v, path, path.steps.len(), f);
                 }
                 match node.get(key) {
-                    Some(v) => walk(v, rest, fanout, f),
+                    Some(v) => walk(v, path, i + 1, f),
                     None => true,
                 }
             }
             Kind::Array if fanout == Fanout::Implicit => {
                 let mut go_on = true;
                 node.for_each_element(|el| {
-                    go_on = walk(el, steps, fanout, f);
+                    go_on = walk(el, path, i, f);
                     go_on
                 });
                 go_on
             }
             _ => true,
         },
-        Step::Index(i) => match node.index(*i) {
-            Some(v) => walk(v, rest, fanout, f),
+        Step::Index(n) => match node.index(*n) {
+            Some(v) => walk(v, path, i + 1, f),
             None => true,
         },
         Step::AnyElement => {
             let mut go_on = true;
             node.for_each_element(|el| {
-                go_on = walk(el, rest, fanout, f);
+                go_on = walk(el, path, i + 1, f);
                 go_on
             });
             go_on
@@ -255,7 +276,7 @@ fn walk<'e>(node: Raw<'e>, steps: &[Step], fanout: Fanout, f: &mut dyn FnMut(Val
         Step::AnyMember => {
             let mut go_on = true;
             node.for_each_member(|_, v| {
-                go_on = walk(v, rest, fanout, f);
+                go_on = walk(v, path, i + 1, f);
                 go_on
             });
             go_on

@@ -15,7 +15,7 @@
 //! Memory is therefore bounded by the largest single record, not by the file.
 
 use trailguard_json::{self as json, Kind, Raw, Scanner};
-use trailguard_model::{DecodeError, Event, RecordErrorKind, decode_event, decode_event_text};
+use trailguard_model::{DecodeError, Event, RecordErrorKind, decode_event_into, decode_event_text};
 
 use crate::issue::{Issue, IssueKind};
 use crate::options::ReadOptions;
@@ -123,13 +123,11 @@ impl<'f, S: Sink + ?Sized> Decoder<'f, S> {
     pub(crate) fn feed(&mut self, buf: &[u8], base: u64, eof: bool) -> usize {
         // UTF-8 is checked once per chunk; a character cut at the end of the chunk is fine (no
         // complete string can contain it).
-        let utf8_ok = match simdutf8::compat::from_utf8(buf) {
-            Ok(_) => true,
-            Err(e) => e.error_len().is_none(),
-        };
-        let mut sc = Scanner::with_utf8_known(buf, utf8_ok, self.opts.json);
+        let mut sc = Scanner::with_limits(buf, self.opts.json);
         sc.set_defer_utf8_errors(true);
         let mut consumed = 0usize;
+        // One record slot for the whole buffer, refilled record after record.
+        let mut slot = Event::empty(sc.raw_since(0));
         if base == 0 && buf.starts_with(BOM) {
             sc.reset_to(BOM.len());
             consumed = BOM.len();
@@ -158,7 +156,7 @@ impl<'f, S: Sink + ?Sized> Decoder<'f, S> {
                             _ => sc.reset_to(start),
                         }
                     }
-                    match self.item(&mut sc, base, start, eof, Place::TopLevel) {
+                    match self.item(&mut sc, &mut slot, base, start, eof, Place::TopLevel) {
                         Step::Next => consumed = sc.pos(),
                         Step::NeedMore => return start,
                         Step::Stop => return buf.len(),
@@ -213,7 +211,7 @@ impl<'f, S: Sink + ?Sized> Decoder<'f, S> {
                         return consumed.max(before);
                     }
                     let start = sc.pos();
-                    match self.item(&mut sc, base, start, eof, Place::InArray) {
+                    match self.item(&mut sc, &mut slot, base, start, eof, Place::InArray) {
                         Step::Next => {
                             self.state = if in_records {
                                 State::Records { first: false }
@@ -294,11 +292,19 @@ impl<'f, S: Sink + ?Sized> Decoder<'f, S> {
     }
 
     /// Decode the value at `start` (an element of an array or a top-level value).
-    fn item(&mut self, sc: &mut Scanner<'_>, base: u64, start: usize, eof: bool, place: Place) -> Step {
+    fn item<'b>(
+        &mut self,
+        sc: &mut Scanner<'b>,
+        slot: &mut Event<'b>,
+        base: u64,
+        start: usize,
+        eof: bool,
+        place: Place,
+    ) -> Step {
         let offset = base + start as u64;
-        match decode_event(sc) {
-            Ok(ev) => {
-                self.emit(&ev, offset);
+        match decode_event_into(sc, slot) {
+            Ok(()) => {
+                self.emit(slot, offset);
                 Step::Next
             }
             Err(DecodeError::Record(e)) => {
@@ -537,7 +543,7 @@ fn next_line_value(src: &[u8], start: usize, limits: json::Limits) -> Resync {
             continue;
         }
         let end = memchr::memchr(b'\n', &src[i..]).map_or(src.len(), |e| i + e);
-        let mut sc = Scanner::with_utf8_known(&src[i..end], false, limits);
+        let mut sc = Scanner::with_limits(&src[i..end], limits);
         sc.set_defer_utf8_errors(true);
         if sc.skip_value().is_ok() && sc.at_end() {
             return Resync::At(line);

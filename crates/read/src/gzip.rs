@@ -156,8 +156,8 @@ impl Default for Inflater {
 }
 
 impl Inflater {
-    /// Inflate the first member of `stored` into `out` (cleared first), using at most `cap`
-    /// bytes of output.
+    /// Inflate the first member of `stored` into `out`, using at most `cap` bytes of output.
+    /// On [`Whole::Done`], `out` holds exactly the inflated bytes.
     pub fn inflate_whole(&mut self, stored: &[u8], cap: u64, out: &mut Vec<u8>) -> Whole {
         let cap = usize::try_from(cap).unwrap_or(usize::MAX);
         let hint = if stored.len() >= 18 {
@@ -176,9 +176,12 @@ impl Inflater {
         };
         size = size.clamp(1024, cap.max(1024));
         loop {
-            out.clear();
-            out.resize(size, 0);
-            match self.d.gzip(stored, out) {
+            // Grow (zeroing only the new part): a buffer reused from object to object is not
+            // cleared again, since libdeflate overwrites what it reports as written.
+            if out.len() < size {
+                out.resize(size, 0);
+            }
+            match self.d.gzip(stored, &mut out[..size]) {
                 ffi::Outcome::Ok { consumed, written } => {
                     out.truncate(written);
                     let trailing = stored.len() - consumed;

@@ -2,6 +2,7 @@
 
 use anyhow::Context;
 use trailguard_model::{EventFilter, LookupAttribute, Timestamp};
+use trailguard_pattern::Pattern;
 use trailguard_read::{Issue, RecordAt, Severity, Sink, read_ordered};
 use trailguard_report::events::EventFormat;
 
@@ -20,13 +21,14 @@ struct FileOut {
 
 struct Collect<'a> {
     filter: &'a EventFilter,
+    pattern: Option<&'a Pattern>,
     format: EventFormat,
     out: FileOut,
 }
 
 impl Sink for Collect<'_> {
     fn record(&mut self, ev: &trailguard_model::Event<'_>, _at: &RecordAt<'_>) {
-        if self.filter.matches(ev) {
+        if self.filter.matches(ev) && self.pattern.is_none_or(|p| p.matches(ev)) {
             self.format.write(&mut self.out.bytes, ev);
             self.out.count += 1;
         }
@@ -79,8 +81,28 @@ fn build_filter(args: &EventsArgs) -> anyhow::Result<EventFilter> {
     Ok(f)
 }
 
+/// The `--pattern` filter, read leniently; what AWS would reject is said on stderr.
+fn build_pattern(args: &EventsArgs, global: &Global) -> anyhow::Result<Option<Pattern>> {
+    let Some(text) = &args.pattern else { return Ok(None) };
+    let pattern = Pattern::parse(text).map_err(|e| anyhow::anyhow!("--pattern: {}", e.render().trim_end()))?;
+    if !global.quiet {
+        for d in pattern
+            .diagnostics()
+            .iter()
+            .filter(|d| d.severity == trailguard_pattern::Severity::Error)
+        {
+            note(&format!(
+                "warning: --pattern: {} [{}]; trailguard reads it as: {pattern}",
+                d.message, d.code
+            ));
+        }
+    }
+    Ok(Some(pattern))
+}
+
 pub(crate) fn run(args: EventsArgs, global: &Global, out: &mut Out) -> anyhow::Result<u8> {
     let filter = build_filter(&args)?;
+    let pattern = build_pattern(&args, global)?;
     let list = list_source(&args.source)?;
     let opts = read_options(global, &args.input);
     let format = match args.format {
@@ -104,6 +126,7 @@ pub(crate) fn run(args: EventsArgs, global: &Global, out: &mut Out) -> anyhow::R
         |file, worker| {
             let mut sink = Collect {
                 filter: &filter,
+                pattern: pattern.as_ref(),
                 format,
                 out: FileOut::default(),
             };

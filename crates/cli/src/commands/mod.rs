@@ -4,6 +4,8 @@
 pub(crate) mod audit;
 pub(crate) mod collect;
 pub(crate) mod events;
+pub(crate) mod generate;
+pub(crate) mod rules;
 pub(crate) mod scan;
 
 use anyhow::Context;

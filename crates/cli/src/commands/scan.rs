@@ -2,6 +2,9 @@
 
 use std::time::Instant;
 
+use anyhow::Context;
+use trailguard_gen::{GenConfig, MemorySink, generate};
+
 use trailguard_read::{FileList, Issue, Severity};
 use trailguard_report::Style;
 use trailguard_scan::{ScanOptions, scan};
@@ -64,5 +67,16 @@ pub(crate) fn run(args: ScanArgs, global: &Global, out: &mut Out) -> anyhow::Res
 
 /// The built-in demo trail: generated in memory, deterministically, no network.
 fn demo_trail() -> anyhow::Result<(String, FileList)> {
-    anyhow::bail!("the built-in demo trail is not available in this build: give a SOURCE")
+    let cfg = GenConfig::demo();
+    let sink = MemorySink::new();
+    let out = generate(&cfg, &sink).context("generating the built-in demo trail")?;
+    let m = &out.manifest;
+    let label = format!(
+        "built-in demo trail (generated: seed {}, {} accounts, {} regions, {} scenarios injected)",
+        cfg.seed,
+        m.trail.accounts.len(),
+        m.trail.regions.len(),
+        m.scenarios.len()
+    );
+    Ok((label, FileList::memory(sink.into_files())))
 }

@@ -1,0 +1,1 @@
+//! Benchmarks only: see `benches/`. Run with `cargo bench -p trailguard-bench`.
