@@ -411,4 +411,48 @@ mod tests {
         assert!(CONTROLS[9].patterns("5.0.0")[0].contains("ModifySecurityGroupRules"));
         assert!(!CONTROLS[9].patterns("4.0.1")[0].contains("ModifySecurityGroupRules"));
     }
+
+    /// Every published pattern, rewritten the ways other transcriptions write it (quotes added
+    /// or removed around plain values, spacing changed), covers itself; the same pattern with an
+    /// alternative dropped or a narrowing condition added does not. Decided by the pattern
+    /// engine, not by text.
+    #[test]
+    fn published_patterns_are_judged_by_meaning() {
+        use crate::coverage::{Coverage, covers};
+        for c in &CONTROLS {
+            for v in VERSIONS {
+                for p in c.patterns(v) {
+                    // Transcription noise: no quotes around values, no spaces around `=`.
+                    let unquoted = p.replace('"', "").replace(" = ", "=").replace(" =", "=");
+                    let bare_value_patterns = !p.contains("Failed authentication") && !p.contains(".logs.amazonaws");
+                    if bare_value_patterns {
+                        assert!(
+                            matches!(covers(&unquoted, p), Coverage::Covers { .. }),
+                            "control {} v{v}: {unquoted} should cover {p}: {:?}",
+                            c.index,
+                            covers(&unquoted, p)
+                        );
+                    }
+                    // A narrowing extra condition never covers.
+                    let inner = p.trim().trim_start_matches('{').trim_end_matches('}');
+                    let narrowed = format!("{{ ({inner}) && ($.awsRegion = \"eu-west-1\") }}");
+                    assert!(
+                        matches!(covers(&narrowed, p), Coverage::DoesNotCover { .. }),
+                        "control {} v{v}: {narrowed} must not cover {p}",
+                        c.index
+                    );
+                    // Dropping the last `||` alternative of an eventName list never covers.
+                    if let Some(cut) = p.rfind("|| ($.eventName") {
+                        let end = p[cut..].find(')').map(|e| cut + e + 1).unwrap_or(p.len());
+                        let dropped = format!("{}{}", &p[..cut], &p[end..]);
+                        assert!(
+                            !matches!(covers(&dropped, p), Coverage::Covers { .. }),
+                            "control {} v{v}: {dropped} must not cover {p}",
+                            c.index
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,14 +1,18 @@
 //! Does a metric filter's pattern cover a prescribed pattern? The one seam between the posture
-//! checks and the filter-pattern engine (`crates/pattern`).
+//! checks and the filter-pattern engine (`trailguard_pattern`).
 //!
-//! "Covers" means: every event the prescribed pattern matches is matched by the candidate. It is
-//! decided by parsing both patterns and comparing what they match, never by comparing text —
-//! with one exception that is sound by construction: two patterns that are the same token for
-//! token (whitespace outside quoted strings ignored) match the same events.
+//! "Covers" means: every CloudTrail record the prescribed pattern matches is matched by the
+//! candidate. It is decided by parsing both patterns and comparing what they match
+//! ([`trailguard_pattern::covers`]), never by comparing text — so clause order, quoting,
+//! spacing, parentheses and extra alternatives do not matter, while a narrowing extra condition
+//! or a missing alternative does. Two patterns that are the same token for token (whitespace
+//! outside quoted strings ignored) match the same records, which needs no parsing.
 //!
-//! Until the engine is part of this build, any other pair is [`Coverage::Unknown`], which the
-//! alarm checks report as `MANUAL` with the filter and the pattern to compare, never as a
-//! guessed `PASS` or `FAIL`.
+//! What the engine cannot decide (a filter it cannot read, a regex it cannot reason about) is
+//! [`Coverage::Unknown`], which the alarm checks report as `MANUAL` with the filter and the
+//! pattern to compare, never as a guessed `PASS` or `FAIL`.
+
+use trailguard_pattern::{Coverage as Engine, Pattern};
 
 /// The answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,7 +24,7 @@ pub enum Coverage {
     },
     /// Some event the required pattern matches is not matched by the candidate.
     DoesNotCover {
-        /// Why (an example event, the clause that narrows).
+        /// Why (the field values of a record the filter misses).
         reason: String,
     },
     /// Could not be decided.
@@ -37,8 +41,42 @@ pub fn covers(candidate: &str, required: &str) -> Coverage {
             how: "the filter is the published pattern (same tokens)".to_string(),
         };
     }
-    Coverage::Unknown {
-        reason: "deciding whether a different pattern covers the published one needs the filter-pattern engine, which this build does not include yet".to_string(),
+    let required = match Pattern::parse(required) {
+        Ok(p) => p,
+        Err(e) => {
+            return Coverage::Unknown {
+                reason: format!("the prescribed pattern cannot be read: {e}"),
+            };
+        }
+    };
+    let candidate = match Pattern::parse(candidate) {
+        Ok(p) => p,
+        Err(e) => {
+            return Coverage::Unknown {
+                reason: format!("the filter pattern cannot be read by trailguard ({e}); compare it by hand"),
+            };
+        }
+    };
+    match trailguard_pattern::covers(&candidate, &required) {
+        Engine::Covers => Coverage::Covers {
+            how: "it matches every record the published pattern matches".to_string(),
+        },
+        Engine::DoesNotCover { missed } => {
+            let examples: Vec<String> = missed
+                .iter()
+                .take(3)
+                .map(|m| m.conditions.join(" and "))
+                .filter(|c| !c.is_empty())
+                .collect();
+            Coverage::DoesNotCover {
+                reason: if examples.is_empty() {
+                    "it misses records the published pattern matches".to_string()
+                } else {
+                    format!("it misses records where {}", examples.join("; or where "))
+                },
+            }
+        }
+        Engine::Unknown { reason } => Coverage::Unknown { reason },
     }
 }
 
@@ -91,10 +129,31 @@ mod tests {
         ));
         // Whitespace inside quotes is significant.
         assert_ne!(normalized(r#"{ $.a = "x y" }"#), normalized(r#"{ $.a = "xy" }"#));
-        // Anything else is not decided by text.
+        // Reordered clauses are decided by meaning: they cover.
         assert!(matches!(
             covers(r#"{ ($.eventName = UpdateTrail) || ($.eventName = CreateTrail) }"#, cis),
-            Coverage::Unknown { .. }
+            Coverage::Covers { .. }
+        ));
+        // A missing alternative does not cover, and the reason names what is missed.
+        match covers(r#"{ $.eventName = CreateTrail }"#, cis) {
+            Coverage::DoesNotCover { reason } => assert!(reason.contains("UpdateTrail"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        // An extra narrowing condition does not cover.
+        assert!(matches!(
+            covers(
+                r#"{ (($.eventName = CreateTrail) || ($.eventName = UpdateTrail)) && $.awsRegion = "us-east-1" }"#,
+                cis
+            ),
+            Coverage::DoesNotCover { .. }
+        ));
+        // An extra alternative still covers.
+        assert!(matches!(
+            covers(
+                r#"{ ($.eventName = CreateTrail) || ($.eventName = UpdateTrail) || ($.eventName = PutEventSelectors) }"#,
+                cis
+            ),
+            Coverage::Covers { .. }
         ));
     }
 }
