@@ -59,14 +59,18 @@ pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
                 continue;
             }
         };
-        // Where the trails write.
-        let prefixes: Vec<String> = trails
+        // Where the trails write; a bucket whose trails are outside the snapshot (a log-archive
+        // account's template) receives under CloudTrail's default `AWSLogs/`.
+        let mut prefixes: Vec<String> = trails
             .iter()
             .map(|t| match t.trail.s3_key_prefix.as_deref() {
                 Some(p) if !p.is_empty() => format!("{}/AWSLogs/", p.trim_end_matches('/')),
                 _ => "AWSLogs/".to_string(),
             })
             .collect();
+        if prefixes.is_empty() {
+            prefixes.push("AWSLogs/".to_string());
+        }
         let active: Vec<&LifecycleRule> = rules.iter().filter(|r| applies(r, &prefixes)).collect();
         let mut problems = Vec::new();
         for r in &active {
