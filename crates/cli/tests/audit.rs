@@ -536,7 +536,15 @@ mod iac {
     }
 
     /// (what was broken, text to replace, replacement, results that must appear)
-    const BROKEN: &[(&str, &str, &str, &[(&str, &str)])] = &[
+    /// (what was broken, text to replace, replacement, results that must appear)
+    type Broken = (
+        &'static str,
+        &'static str,
+        &'static str,
+        &'static [(&'static str, &'static str)],
+    );
+
+    const BROKEN: &[Broken] = &[
         (
             "single-region trail",
             "      IsMultiRegionTrail: true\n",
