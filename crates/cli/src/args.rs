@@ -71,6 +71,12 @@ pub(crate) enum Command {
     /// chains of a local copy or of the bucket in S3 (every account and region), stricter than
     /// `aws cloudtrail validate-logs`, whose output `--format aws-cli` reproduces.
     Verify(crate::commands::verify::VerifyArgs),
+    /// Check a CloudTrail setup against best practice (CIS, Security Hub, AWS guidance): live,
+    /// from a snapshot, a CloudFormation template or a Terraform plan.
+    Audit(crate::commands::audit::AuditArgs),
+    /// Save an account's or organization's CloudTrail configuration as a snapshot for offline
+    /// `audit --snapshot` (read-only calls; `--print-policy` shows the IAM policy needed).
+    Collect(crate::commands::collect::CollectArgs),
     /// Write a realistic synthetic trail (organization layout, injected attack scenarios with a
     /// manifest, signed digest chains) for tests, benchmarks and demos.
     Generate(crate::commands::generate::GenerateArgs),

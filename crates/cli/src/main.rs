@@ -32,6 +32,8 @@ fn main() -> ExitCode {
         Command::Scan(a) => commands::scan::run(a, &cli.global, &mut out),
         Command::Events(a) => commands::events::run(a, &cli.global, &mut out),
         Command::Verify(a) => commands::verify::run(a, &cli.global, &mut out),
+        Command::Audit(a) => commands::audit::run(a, &cli.global, &mut out),
+        Command::Collect(a) => commands::collect::run(a, &cli.global, &mut out),
         Command::Generate(a) => commands::generate::run(a, &cli.global, &mut out),
         Command::Insights(a) => commands::insights::run(a, &cli.global, &mut out),
         Command::Rules(a) => commands::rules::run(a, &cli.global, &mut out),

@@ -158,3 +158,45 @@ impl CountBar {
         }
     }
 }
+
+/// A progress bar over units of work (accounts × regions for `collect`), on stderr when it is
+/// a terminal.
+pub(crate) struct WorkBar {
+    bar: Option<ProgressBar>,
+}
+
+impl WorkBar {
+    pub(crate) fn new(label: &str, quiet: bool) -> Self {
+        if quiet || !io::stderr().is_terminal() {
+            return WorkBar { bar: None };
+        }
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(8));
+        bar.set_style(
+            ProgressStyle::with_template(&format!("{{spinner}} {label} {{pos}}/{{len}} [{{wide_bar}}] {{msg}}"))
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        WorkBar { bar: Some(bar) }
+    }
+
+    pub(crate) fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl trailguard_aws::Progress for WorkBar {
+    fn add_total(&self, units: u64) {
+        if let Some(b) = &self.bar {
+            b.inc_length(units);
+        }
+    }
+
+    fn advance(&self, units: u64, what: &str) {
+        if let Some(b) = &self.bar {
+            b.inc(units);
+            b.set_message(what.to_string());
+        }
+    }
+}

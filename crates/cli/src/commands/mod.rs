@@ -1,6 +1,8 @@
 //! One module per command. Each receives its parsed arguments and the output, and returns an
 //! exit status.
 
+pub(crate) mod audit;
+pub(crate) mod collect;
 pub(crate) mod detect;
 pub(crate) mod events;
 pub(crate) mod generate;
