@@ -178,6 +178,67 @@ mod live {
     const REGIONS: &str = "us-east-1,eu-west-1,ap-southeast-2";
 
     #[test]
+    fn weakened_alarms_fail_on_a_live_organization() {
+        // The hardened organization with the root-usage alarm's actions disabled and the
+        // CloudTrail-changes alarm deleted: exactly those two checks turn to FAIL, in every
+        // account the organization trail covers, and each reason names the alarm's problem.
+        let dir = tempfile::tempdir().unwrap();
+        let m = Moto::start(None, 0.0);
+        let ids = m.build("hardened-weak-alarms");
+        let snap = dir.path().join("org.json");
+        let out = m
+            .trailguard("collect")
+            .args(["--org", "OrganizationAccountAccessRole", "--regions", REGIONS, "--out"])
+            .arg(&snap)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = bin()
+            .args(["audit", "--format", "json", "--snapshot"])
+            .arg(&snap)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "a failed check exits 1");
+        let report: J = serde_json::from_slice(&out.stdout).unwrap();
+        let names = [
+            (ids["log_archive"].as_str().unwrap(), "{log-archive}"),
+            (ids["workload"].as_str().unwrap(), "{workload}"),
+            (ids["organization"].as_str().unwrap(), "{org}"),
+            (ids["key"].as_str().unwrap().rsplit('/').next().unwrap(), "{key-id}"),
+        ];
+        let actual = table(&report, &names);
+        let hardened = expected("hardened.txt");
+        let a: std::collections::BTreeSet<&str> = actual.lines().collect();
+        let h: std::collections::BTreeSet<&str> = hardened.lines().collect();
+        let now_failing: Vec<&str> = a.difference(&h).copied().collect();
+        let no_longer: Vec<&str> = h.difference(&a).copied().collect();
+        assert_eq!(now_failing.len(), 6, "two checks × three accounts: {now_failing:#?}");
+        assert_eq!(no_longer.len(), 6, "{no_longer:#?}");
+        assert!(
+            now_failing.iter().all(|l| l.split(' ').nth(1) == Some("FAIL")),
+            "{now_failing:#?}"
+        );
+        assert!(
+            no_longer.iter().all(|l| l.split(' ').nth(1) == Some("PASS")),
+            "{no_longer:#?}"
+        );
+        let checks: std::collections::BTreeSet<&str> = now_failing.iter().filter_map(|l| l.split(' ').next()).collect();
+        assert_eq!(checks.len(), 2, "{checks:?}");
+        let reasons: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["status"] == "FAIL")
+            .map(|f| f["reason"].as_str().unwrap().to_string())
+            .collect();
+        assert!(reasons.iter().any(|r| r.contains("RootAccountUsage")), "{reasons:#?}");
+        assert!(
+            reasons.iter().any(|r| r.to_lowercase().contains("alarm")),
+            "{reasons:#?}"
+        );
+    }
+
+    #[test]
     fn hardened_organization_has_no_failure() {
         let dir = tempfile::tempdir().unwrap();
         let m = Moto::start(None, 0.0);
@@ -208,8 +269,7 @@ mod live {
             "hardened organization",
         );
         // Exit 0: nothing fails. What moto 5.2.5 cannot serve is ERROR, never FAIL: CloudTrail
-        // Lake (ListEventDataStores answers 500), CloudWatch alarms (the SDK speaks the
-        // rpc-v2-cbor protocol, which moto does not route: 404), a KMS key read from another
+        // Lake (ListEventDataStores answers 500), a KMS key read from another
         // account (moto keeps accounts apart: NotFound) and bucket versioning (moto's response
         // root element is not `VersioningConfiguration`). Each names the call that failed.
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
@@ -223,7 +283,6 @@ mod live {
             assert!(
                 [
                     "cloudtrail:ListEventDataStores",
-                    "cloudwatch:DescribeAlarms",
                     "kms:DescribeKey",
                     "kms:GetKeyPolicy",
                     "s3:GetBucketVersioning"
