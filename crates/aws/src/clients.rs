@@ -3,10 +3,7 @@
 
 use std::time::Duration;
 
-use aws_config::meta::region::RegionProviderChain;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 
 use crate::errors::describe_sdk_error;
@@ -34,30 +31,15 @@ impl Clients {
     pub async fn new(opts: &CollectOptions, assume_role: Option<(&SdkConfig, &str)>) -> Clients {
         let config = match assume_role {
             None => {
-                let region = RegionProviderChain::first_try(opts.region.clone().map(Region::new))
-                    .or_default_provider()
-                    .or_else(Region::new("us-east-1"));
-                let mut loader = aws_config::defaults(BehaviorVersion::latest())
-                    .region(region)
-                    .retry_config(
-                        RetryConfig::standard()
-                            .with_max_attempts(opts.max_attempts.max(1))
-                            .with_initial_backoff(Duration::from_millis(200))
-                            .with_max_backoff(Duration::from_secs(20)),
-                    )
-                    .timeout_config(
-                        TimeoutConfig::builder()
-                            .connect_timeout(Duration::from_secs(10))
-                            .operation_attempt_timeout(Duration::from_secs(60))
-                            .build(),
-                    );
-                if let Some(p) = &opts.profile {
-                    loader = loader.profile_name(p);
-                }
-                if let Some(e) = &opts.endpoint_url {
-                    loader = loader.endpoint_url(e);
-                }
-                loader.load().await
+                crate::sdk::load(crate::sdk::Settings {
+                    profile: opts.profile.as_deref(),
+                    region: opts.region.as_deref(),
+                    endpoint_url: opts.endpoint_url.as_deref(),
+                    max_attempts: opts.max_attempts,
+                    initial_backoff: Duration::from_millis(200),
+                    attempt_timeout: Duration::from_secs(60),
+                })
+                .await
             }
             Some((base, role_arn)) => {
                 let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)

@@ -40,6 +40,7 @@ mod iam;
 mod logs;
 mod org;
 mod s3;
+mod sdk;
 
 pub mod public_keys;
 pub mod s3_objects;

@@ -4,10 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::meta::region::RegionProviderChain;
-use aws_config::retry::RetryConfig;
-use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::{Region, SdkConfig};
 use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use tokio::runtime::Runtime;
@@ -135,32 +132,15 @@ impl Aws {
             .enable_all()
             .build()
             .map_err(AwsError::Runtime)?;
-        let config = rt.block_on(async {
-            let region = RegionProviderChain::first_try(opts.region.clone().map(Region::new))
-                .or_default_provider()
-                .or_else(Region::new("us-east-1"));
-            let mut loader = aws_config::defaults(BehaviorVersion::latest())
-                .region(region)
-                .retry_config(
-                    RetryConfig::standard()
-                        .with_max_attempts(opts.max_attempts.max(1))
-                        .with_initial_backoff(Duration::from_millis(100))
-                        .with_max_backoff(Duration::from_secs(20)),
-                )
-                .timeout_config(
-                    TimeoutConfig::builder()
-                        .connect_timeout(Duration::from_secs(10))
-                        .operation_attempt_timeout(Duration::from_secs(300))
-                        .build(),
-                );
-            if let Some(p) = &opts.profile {
-                loader = loader.profile_name(p);
-            }
-            if let Some(e) = &opts.endpoint_url {
-                loader = loader.endpoint_url(e);
-            }
-            loader.load().await
-        });
+        let config = rt.block_on(crate::sdk::load(crate::sdk::Settings {
+            profile: opts.profile.as_deref(),
+            region: opts.region.as_deref(),
+            endpoint_url: opts.endpoint_url.as_deref(),
+            max_attempts: opts.max_attempts,
+            initial_backoff: Duration::from_millis(100),
+            // Whole log objects and digests are read in one attempt.
+            attempt_timeout: Duration::from_secs(300),
+        }));
         Ok(Aws {
             rt: Arc::new(rt),
             config,
