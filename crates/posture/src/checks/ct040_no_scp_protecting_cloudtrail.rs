@@ -1,8 +1,7 @@
 //! CT-040: an SCP denies CloudTrail tampering, with a break-glass exemption.
 
-use crate::check::{CheckInfo, Doc, Finding, Resource, Scope, Severity, Status, unreadable};
+use crate::check::{CheckInfo, Doc, Finding, Resource, Scope, Severity, Status};
 use crate::policy::CLOUDTRAIL_TAMPER_ACTIONS;
-use crate::snapshot::Read;
 use crate::world::{Context, WithEvidence};
 
 use super::scp;
@@ -54,49 +53,19 @@ pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
     for acct in &cx.snap.accounts {
         let me = acct.account_id.as_str();
         let res = Resource::account(me);
-        let m = match &acct.organization {
-            Read::Ok(None) => {
-                out.push(cx.finding(&INFO, Status::NotApplicable, res, "the account is not in an AWS Organization"));
-                continue;
-            }
-            Read::Error(e) => {
-                let (s, r) = unreadable("the account's organization membership", e);
-                out.push(cx.finding(&INFO, s, res, r));
-                continue;
-            }
-            Read::Ok(Some(m)) => m,
-        };
-        if m.management_account_id == me {
-            out.push(cx.finding(
-                &INFO,
-                Status::NotApplicable,
-                res,
-                "SCPs never apply to the management account: its trails (including organization trails) are protected only by who can sign in to it",
-            ));
-            continue;
-        }
-        let org = match &cx.snap.organization {
-            Some(Read::Ok(o)) if o.id == m.organization_id => o,
-            Some(Read::Error(e)) => {
-                let (s, r) = unreadable("the organization's service control policies", e);
-                out.push(cx.finding(&INFO, s, res, r));
-                continue;
-            }
-            _ => {
-                out.push(cx.finding(
-                    &INFO,
-                    Status::Manual,
-                    res,
-                    format!("SCPs of organization {} can only be read from its management account {} (or a delegated administrator): collect from there with --org", m.organization_id, m.management_account_id),
-                ));
+        let policies = match scp::in_effect(
+            cx,
+            &INFO,
+            acct,
+            &res,
+            "SCPs never apply to the management account: its trails (including organization trails) are protected only by who can sign in to it",
+        ) {
+            Ok(p) => p,
+            Err(f) => {
+                out.push(*f);
                 continue;
             }
         };
-        if !org.scps_enabled {
-            out.push(cx.finding(&INFO, Status::Fail, res, format!("service control policies are not enabled in organization {}", org.id)));
-            continue;
-        }
-        let policies = scp::effective(org, me);
         let own: Vec<&str> = cx.world.trails.iter().filter(|t| t.owner() == me).map(|t| t.arn()).collect();
         let generic = format!("arn:{}:cloudtrail:us-east-1:{me}:trail/any", cx.snap.partition);
         let targets: Vec<&str> = if own.is_empty() { vec![generic.as_str()] } else { own };

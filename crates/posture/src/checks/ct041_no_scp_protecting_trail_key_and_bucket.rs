@@ -1,9 +1,8 @@
 //! CT-041: an SCP protects the trail key and bucket in the account that owns them.
 
 use crate::arn;
-use crate::check::{CheckInfo, Doc, Finding, Resource, Scope, Severity, Status, unreadable};
+use crate::check::{CheckInfo, Doc, Finding, Resource, Scope, Severity, Status};
 use crate::policy::KMS_TAMPER_ACTIONS;
-use crate::snapshot::Read;
 use crate::world::{Context, WithEvidence};
 
 use super::scp;
@@ -68,47 +67,16 @@ pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
             }
             ps
         } else {
-            let m = match &acct.organization {
-                Read::Ok(None) => {
-                    out.push(cx.finding(&INFO, Status::NotApplicable, res, "the account is not in an AWS Organization"));
-                    continue;
-                }
-                Read::Error(e) => {
-                    let (s, r) = unreadable("the account's organization membership", e);
-                    out.push(cx.finding(&INFO, s, res, r));
-                    continue;
-                }
-                Read::Ok(Some(m)) => m,
-            };
-            if m.management_account_id == me {
-                out.push(cx.finding(
-                    &INFO,
-                    Status::NotApplicable,
-                    res,
-                    "SCPs never apply to the management account, which holds trail resources here: move them to a log-archive account (CT-039)",
-                ));
-                continue;
-            }
-            match &cx.snap.organization {
-                Some(Read::Ok(o)) if o.id == m.organization_id => {
-                    if !o.scps_enabled {
-                        out.push(cx.finding(&INFO, Status::Fail, res, format!("service control policies are not enabled in organization {}", o.id)));
-                        continue;
-                    }
-                    scp::effective(o, me)
-                }
-                Some(Read::Error(e)) => {
-                    let (s, r) = unreadable("the organization's service control policies", e);
-                    out.push(cx.finding(&INFO, s, res, r));
-                    continue;
-                }
-                _ => {
-                    out.push(cx.finding(
-                        &INFO,
-                        Status::Manual,
-                        res,
-                        format!("SCPs can only be read from management account {}: collect from there with --org", m.management_account_id),
-                    ));
+            match scp::in_effect(
+                cx,
+                &INFO,
+                acct,
+                &res,
+                "SCPs never apply to the management account, which holds trail resources here: move them to a log-archive account (CT-039)",
+            ) {
+                Ok(p) => p,
+                Err(f) => {
+                    out.push(*f);
                     continue;
                 }
             }

@@ -1,8 +1,73 @@
 //! Service control policies: which apply to an account, and whether they deny an action on a
 //! resource for everyone but a break-glass principal.
 
+use crate::check::{CheckInfo, Finding, Resource, Status, unreadable};
 use crate::policy::{Effect, Policy};
-use crate::snapshot::{Organization, Scp};
+use crate::snapshot::{Account, Organization, Read, Scp};
+use crate::world::Context;
+
+/// The SCPs in effect for `acct` from a live snapshot, or the finding that says why they cannot
+/// be judged: not in an organization, the management account (`management_note` says what that
+/// means for the check), membership or policies unreadable, SCPs not enabled.
+pub(crate) fn in_effect<'a>(
+    cx: &Context<'a>,
+    info: &CheckInfo,
+    acct: &Account,
+    res: &Resource,
+    management_note: &str,
+) -> Result<Vec<&'a Scp>, Box<Finding>> {
+    let me = acct.account_id.as_str();
+    let m = match &acct.organization {
+        Read::Ok(None) => {
+            return Err(Box::new(cx.finding(
+                info,
+                Status::NotApplicable,
+                res.clone(),
+                "the account is not in an AWS Organization",
+            )));
+        }
+        Read::Error(e) => {
+            let (s, r) = unreadable("the account's organization membership", e);
+            return Err(Box::new(cx.finding(info, s, res.clone(), r)));
+        }
+        Read::Ok(Some(m)) => m,
+    };
+    if m.management_account_id == me {
+        return Err(Box::new(cx.finding(
+            info,
+            Status::NotApplicable,
+            res.clone(),
+            management_note,
+        )));
+    }
+    match &cx.snap.organization {
+        Some(Read::Ok(o)) if o.id == m.organization_id => {
+            if o.scps_enabled {
+                Ok(effective(o, me))
+            } else {
+                Err(Box::new(cx.finding(
+                    info,
+                    Status::Fail,
+                    res.clone(),
+                    format!("service control policies are not enabled in organization {}", o.id),
+                )))
+            }
+        }
+        Some(Read::Error(e)) => {
+            let (s, r) = unreadable("the organization's service control policies", e);
+            Err(Box::new(cx.finding(info, s, res.clone(), r)))
+        }
+        _ => Err(Box::new(cx.finding(
+            info,
+            Status::Manual,
+            res.clone(),
+            format!(
+                "SCPs of organization {} can only be read from its management account {} (or a delegated administrator): collect from there with --org",
+                m.organization_id, m.management_account_id
+            ),
+        ))),
+    }
+}
 
 /// How one action fares.
 #[derive(Clone, Debug, PartialEq, Eq)]
