@@ -78,11 +78,28 @@ pub(crate) enum Command {
     Timeline(crate::commands::timeline::TimelineArgs),
     /// Lake maintenance: table DDL for Athena/Trino/Spark, compaction, info.
     Lake(crate::commands::lake::LakeCmdArgs),
+    /// Prove that CloudTrail logs were not altered, deleted or forged: validate the digest
+    /// chains of a local copy or of the bucket in S3 (every account and region), stricter than
+    /// `aws cloudtrail validate-logs`, whose output `--format aws-cli` reproduces.
+    Verify(crate::commands::verify::VerifyArgs),
+    /// Check a CloudTrail setup against best practice (CIS, Security Hub, AWS guidance): live,
+    /// from a snapshot, a CloudFormation template or a Terraform plan.
+    Audit(crate::commands::audit::AuditArgs),
+    /// Save an account's or organization's CloudTrail configuration as a snapshot for offline
+    /// `audit --snapshot` (read-only calls; `--print-policy` shows the IAM policy needed).
+    Collect(crate::commands::collect::CollectArgs),
     /// Write a realistic synthetic trail (organization layout, injected attack scenarios with a
     /// manifest, signed digest chains) for tests, benchmarks and demos.
     Generate(crate::commands::generate::GenerateArgs),
+    /// API call-rate and error-rate anomalies against a seasonal baseline, written as
+    /// CloudTrail Insights events (Start/End records, a table, SVG charts); compares with
+    /// CloudTrail's own Insights found in the input.
+    Insights(crate::commands::insights::InsightsArgs),
     /// Work with detection rules and filter patterns.
     Rules(RulesArgs),
+    /// Run detection rules (built-in packs, Sigma, filter patterns, rule files) over a trail and
+    /// print the alerts. Exit 1 when an alert reaches --fail-on.
+    Detect(crate::commands::detect::DetectArgs),
 }
 
 #[derive(Debug, Args)]
@@ -96,6 +113,12 @@ pub(crate) enum RulesCommand {
     /// Check a CloudWatch Logs filter pattern against what AWS accepts, and say what it matches.
     /// Exit 0: AWS accepts it; 1: AWS would reject it; 2: it cannot be read at all.
     Lint(RulesLintArgs),
+    /// List the rules: built-in packs, and any --rules, --sigma or --pattern given.
+    List(crate::commands::rules::RulesListArgs),
+    /// Run every rule's own tests (built-in packs and --rules files). Exit 1 if any fails.
+    Test(crate::commands::rules::RulesTestArgs),
+    /// Show everything about one rule: what it detects, its logic, threshold and tests.
+    Explain(crate::commands::rules::RulesExplainArgs),
 }
 
 #[derive(Debug, Args)]
@@ -129,6 +152,9 @@ pub(crate) struct ScanArgs {
     /// Length of each ranking.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub(crate) top: usize,
+    /// Leave out the API call-rate and error-rate anomaly detector.
+    #[arg(long)]
+    pub(crate) no_insights: bool,
     #[command(flatten)]
     pub(crate) input: InputArgs,
 }

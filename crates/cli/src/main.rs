@@ -18,8 +18,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 pub(crate) mod exit {
     /// Nothing at or above the threshold.
     pub(crate) const OK: u8 = 0;
-    /// Results at or above the threshold (failed checks, invalid files, alerts).
-    #[allow(dead_code)]
+    /// Results at or above the threshold (failed checks, invalid files, alerts, insights).
     pub(crate) const RESULTS: u8 = 1;
     /// Could not complete: bad arguments, unreadable input, skipped input under `--strict`.
     pub(crate) const ERROR: u8 = 2;
@@ -37,8 +36,13 @@ fn main() -> ExitCode {
         Command::Lookup(a) => commands::lookup::run(a, &cli.global, &mut out),
         Command::Timeline(a) => commands::timeline::run(a, &cli.global, &mut out),
         Command::Lake(a) => commands::lake::run(a, &cli.global, &mut out),
+        Command::Verify(a) => commands::verify::run(a, &cli.global, &mut out),
+        Command::Audit(a) => commands::audit::run(a, &cli.global, &mut out),
+        Command::Collect(a) => commands::collect::run(a, &cli.global, &mut out),
         Command::Generate(a) => commands::generate::run(a, &cli.global, &mut out),
+        Command::Insights(a) => commands::insights::run(a, &cli.global, &mut out),
         Command::Rules(a) => commands::rules::run(a, &cli.global, &mut out),
+        Command::Detect(a) => commands::detect::run(a, &cli.global, &mut out),
     };
     match result {
         Ok(code) => ExitCode::from(code),

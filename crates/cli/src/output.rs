@@ -77,6 +77,14 @@ pub(crate) fn note(text: &str) {
     let _ = writeln!(io::stderr(), "{text}");
 }
 
+/// Text on stderr exactly as given (no newline added): for output formats that split their
+/// results between the two streams (`verify --format aws-cli`).
+pub(crate) fn write_stderr(text: &str) {
+    let mut e = io::stderr().lock();
+    let _ = e.write_all(text.as_bytes());
+    let _ = e.flush();
+}
+
 /// Whether `e` is a closed pipe on stdout (`trailguard events … | head`): not a failure.
 pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
@@ -157,6 +165,48 @@ impl CountBar {
     pub(crate) fn finish(&self) {
         if let Some(b) = &self.0 {
             b.finish_and_clear();
+        }
+    }
+}
+
+/// A progress bar over units of work (accounts × regions for `collect`), on stderr when it is
+/// a terminal.
+pub(crate) struct WorkBar {
+    bar: Option<ProgressBar>,
+}
+
+impl WorkBar {
+    pub(crate) fn new(label: &str, quiet: bool) -> Self {
+        if quiet || !io::stderr().is_terminal() {
+            return WorkBar { bar: None };
+        }
+        let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr_with_hz(8));
+        bar.set_style(
+            ProgressStyle::with_template(&format!("{{spinner}} {label} {{pos}}/{{len}} [{{wide_bar}}] {{msg}}"))
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        WorkBar { bar: Some(bar) }
+    }
+
+    pub(crate) fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl trailguard_aws::Progress for WorkBar {
+    fn add_total(&self, units: u64) {
+        if let Some(b) = &self.bar {
+            b.inc_length(units);
+        }
+    }
+
+    fn advance(&self, units: u64, what: &str) {
+        if let Some(b) = &self.bar {
+            b.inc(units);
+            b.set_message(what.to_string());
         }
     }
 }

@@ -391,3 +391,328 @@ mod pattern {
             .stderr(predicate::str::contains("^"));
     }
 }
+
+mod insights {
+    //! `trailguard insights` and the anomalies in `scan`, on a generated trail (nine days,
+    //! three accounts, two regions, an injected call-rate and error-rate burst) and on the
+    //! real corpus.
+    use super::*;
+
+    /// A generated trail with its manifest, in a temporary folder.
+    fn trail() -> (tempfile::TempDir, J) {
+        let dir = tempfile::tempdir().unwrap();
+        bin()
+            .args(["generate", "-q", "--days", "9", "--records", "40000", "--accounts", "3"])
+            .args(["--regions", "us-east-1,us-west-2", "--no-digests", "--gzip-level", "1"])
+            .args(["--scenarios", "api_call_rate_burst,api_error_rate_burst", "--out"])
+            .arg(dir.path())
+            .assert()
+            .code(0);
+        let manifest = std::fs::read(dir.path().join(".trailguard/manifest.json")).unwrap();
+        let manifest: J = serde_json::from_slice(&manifest).unwrap();
+        (dir, manifest)
+    }
+
+    fn minute(t: &J) -> i64 {
+        let t = t.as_str().unwrap();
+        // YYYY-MM-DDTHH:MM:SSZ → minutes within the (single) month of the trail.
+        let d: i64 = t[8..10].parse().unwrap();
+        let h: i64 = t[11..13].parse().unwrap();
+        let m: i64 = t[14..16].parse().unwrap();
+        (d * 24 + h) * 60 + m
+    }
+
+    #[test]
+    fn a_generated_trail_end_to_end() {
+        let (dir, manifest) = trail();
+        let call = manifest["scenarios"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["kind"] == "api_call_rate_burst")
+            .unwrap()
+            .clone();
+
+        // The table: exit 1 (insights are results), the burst with its caller.
+        let out = bin().args(["insights", "-q"]).arg(dir.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.starts_with("START "), "{text}");
+        let line = text
+            .lines()
+            .find(|l| l.contains("ec2:CreateTags"))
+            .expect("the call-rate burst");
+        assert!(
+            line.contains("call rate") && line.contains(call["principal"].as_str().unwrap()),
+            "{line}"
+        );
+        assert!(text.contains("error rate"), "{text}");
+        assert!(out.stderr.is_empty());
+
+        // JSON lines: CloudTrail Insights records, Start/End pairs sharing sharedEventID.
+        let charts = dir.path().join("charts");
+        let out = bin()
+            .args(["insights", "--format", "jsonl", "--chart"])
+            .arg(&charts)
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("40000 records") && err.contains("charts in"), "{err}");
+        let recs: Vec<J> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert!(recs.len() >= 4 && recs.len().is_multiple_of(2), "{recs:#?}");
+        for r in &recs {
+            assert_eq!(r["eventType"], "AwsCloudTrailInsight");
+            assert_eq!(r["eventCategory"], "Insight");
+            let d = &r["insightDetails"];
+            let st = &d["insightContext"]["statistics"];
+            assert!(st["baseline"]["average"].is_number() && st["insight"]["average"].is_number());
+            assert!(st["insightDuration"].as_u64().unwrap() >= 1);
+            assert!(st["baselineDuration"].as_u64().unwrap() >= 24 * 60);
+            let attrs: Vec<&str> = d["insightContext"]["attributions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["attribute"].as_str().unwrap())
+                .collect();
+            assert_eq!(attrs, ["userIdentityArn", "userAgent", "errorCode"]);
+            let pair = recs
+                .iter()
+                .filter(|x| x["sharedEventID"] == r["sharedEventID"])
+                .map(|x| x["insightDetails"]["state"].as_str().unwrap())
+                .collect::<Vec<_>>();
+            assert_eq!(pair.len(), 2, "{r}");
+            assert!(pair.contains(&"Start") && pair.contains(&"End"));
+        }
+        let start = recs
+            .iter()
+            .find(|r| r["insightDetails"]["eventName"] == "CreateTags" && r["insightDetails"]["state"] == "Start")
+            .unwrap();
+        assert_eq!(start["insightDetails"]["insightType"], "ApiCallRateInsight");
+        assert_eq!(start["recipientAccountId"], call["account"]);
+        assert_eq!(start["awsRegion"], call["region"]);
+        assert!(
+            (minute(&start["eventTime"]) - minute(&call["start"])).abs() <= 5,
+            "{start}"
+        );
+        let end = recs
+            .iter()
+            .find(|r| r["sharedEventID"] == start["sharedEventID"] && r["insightDetails"]["state"] == "End")
+            .unwrap();
+        assert!((minute(&end["eventTime"]) - minute(&call["end"])).abs() <= 5, "{end}");
+        let top = &end["insightDetails"]["insightContext"]["attributions"][0]["insight"][0];
+        assert_eq!(top["value"], call["principal"]);
+        let error_rate = recs
+            .iter()
+            .filter(|r| r["insightDetails"]["insightType"] == "ApiErrorRateInsight")
+            .count();
+        assert!(error_rate >= 2, "{recs:#?}");
+        assert!(
+            recs.iter()
+                .filter(|r| r["insightDetails"]["insightType"] == "ApiErrorRateInsight")
+                .all(|r| r["insightDetails"]["errorCode"].is_string())
+        );
+        // One SVG chart per anomaly.
+        let svgs: Vec<PathBuf> = std::fs::read_dir(&charts).unwrap().map(|e| e.unwrap().path()).collect();
+        assert_eq!(svgs.len(), recs.len() / 2);
+        for p in &svgs {
+            let svg = std::fs::read_to_string(p).unwrap();
+            assert!(
+                svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+                "{}",
+                p.display()
+            );
+        }
+
+        // The scan report carries the same anomalies.
+        let out = bin().args(["scan", "--top", "3"]).arg(dir.path()).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let text = String::from_utf8(out.stdout).unwrap();
+        let n = recs.len() / 2;
+        assert!(
+            text.contains(&format!(
+                "Insights     {n} anomalies (1 call rate, {} error rate)",
+                n - 1
+            )),
+            "{text}"
+        );
+        assert!(text.contains("ec2:CreateTags"), "{text}");
+        let out = bin().args(["scan", "--json"]).arg(dir.path()).output().unwrap();
+        let v: J = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["insights"]["anomalies"].as_array().unwrap().len(), n);
+        let out = bin().args(["scan", "--no-insights"]).arg(dir.path()).output().unwrap();
+        assert!(!String::from_utf8(out.stdout).unwrap().contains("Insights"));
+
+        // A stream in two steps (`--state`, the second run over the newer files only) gives
+        // the batch records.
+        let (old, new) = (dir.path().join("step-1"), dir.path().join("step-2"));
+        let mut logs = Vec::new();
+        let mut todo = vec![dir.path().join("AWSLogs")];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    todo.push(p);
+                } else {
+                    logs.push(p);
+                }
+            }
+        }
+        for p in &logs {
+            let rel = p.strip_prefix(dir.path()).unwrap();
+            let day: u32 = rel.to_str().unwrap().split("/2026/11/").nth(1).unwrap()[..2]
+                .parse()
+                .unwrap();
+            let to = if day < 8 { &old } else { &new }.join(rel);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::hard_link(p, &to).unwrap();
+        }
+        let state = dir.path().join("insights.state");
+        let mut stream: Vec<J> = Vec::new();
+        for step in [&old, &new] {
+            let out = bin()
+                .args(["insights", "-q", "--format", "jsonl", "--state"])
+                .arg(&state)
+                .arg(step)
+                .output()
+                .unwrap();
+            assert!(out.status.code() == Some(0) || out.status.code() == Some(1));
+            stream.extend(
+                String::from_utf8(out.stdout)
+                    .unwrap()
+                    .lines()
+                    .map(|l| serde_json::from_str::<J>(l).unwrap()),
+            );
+        }
+        let key = |r: &J| (r["sharedEventID"].to_string(), r["insightDetails"]["state"].to_string());
+        let (mut a, mut b) = (recs.clone(), stream);
+        a.sort_by_key(key);
+        b.sort_by_key(key);
+        assert_eq!(a, b, "stream in two steps vs batch");
+
+        // CloudTrail's own Insights in the input are read and compared: one of ours handed
+        // back as CloudTrail's, and one that trailguard did not find.
+        let mut theirs: Vec<J> = recs
+            .iter()
+            .filter(|r| r["sharedEventID"] == start["sharedEventID"])
+            .cloned()
+            .collect();
+        let mut other = start.clone();
+        other["sharedEventID"] = J::from("EXAMPLE2-1729-42f1-b735-5d8c0EXAMPLE");
+        other["insightDetails"]["eventName"] = J::from("CompleteLifecycleAction");
+        other["insightDetails"]["eventSource"] = J::from("autoscaling.amazonaws.com");
+        theirs.push(other);
+        let acct = call["account"].as_str().unwrap();
+        let region = call["region"].as_str().unwrap();
+        let folder = dir
+            .path()
+            .join(format!("AWSLogs/{acct}/CloudTrail-Insight/{region}/2026/11/10"));
+        std::fs::create_dir_all(&folder).unwrap();
+        let body = serde_json::json!({ "Records": theirs }).to_string();
+        std::fs::write(
+            folder.join(format!(
+                "{acct}_CloudTrail-Insight_{region}_20261110T2300Z_abcdefABCDEF1234.json.gz"
+            )),
+            gz(body.as_bytes()),
+        )
+        .unwrap();
+        let out = bin()
+            .args(["insights", "-q", "--compare"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("CloudTrail Insights in the input (2)"), "{text}");
+        assert!(
+            text.contains("1 of CloudTrail's 2 insights also found by trailguard; 1 not found"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn state_is_saved_and_refuses_other_settings() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("insights.state");
+        bin()
+            .args(["insights", "-q", "--state"])
+            .arg(&state)
+            .arg(corpus().join("invictus-aws_dataset"))
+            .assert()
+            .code(0);
+        let saved: J = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+        assert!(saved["format"].as_str().unwrap().starts_with("trailguard"), "{saved}");
+        bin()
+            .args(["insights", "-q", "--window", "14", "--state"])
+            .arg(&state)
+            .arg(corpus().join("invictus-aws_dataset"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("cannot resume from").and(predicate::str::contains("window")));
+    }
+
+    #[test]
+    fn the_corpus_has_too_little_history_for_insights() {
+        // Real records, but no API has a day of history before any burst: nothing is raised,
+        // and the problems of the damaged corpus files are named.
+        let out = bin()
+            .args(["insights", "--format", "json"])
+            .arg(corpus())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let v: J = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["schema"], "trailguard.insights/v1");
+        assert_eq!(v["summary"]["anomalies"].as_array().unwrap().len(), 0);
+        assert_eq!(v["summary"]["counts"]["records"], 3277);
+        assert_eq!(v["records"].as_array().unwrap().len(), 0);
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("6 input problems skipped data"), "{err}");
+        bin()
+            .args(["insights", "--strict", "-q"])
+            .arg(corpus())
+            .assert()
+            .code(2);
+    }
+
+    #[test]
+    fn too_short_an_input_says_so() {
+        // A Stratus detonation alone: seconds of records, no baseline to judge them against.
+        let bytes = std::fs::read(
+            corpus().join("stratus-red-team/docs/detonation-logs/aws.credential-access.ec2-get-password-data.json"),
+        )
+        .unwrap();
+        bin()
+            .args(["insights", "-"])
+            .write_stdin(bytes)
+            .assert()
+            .code(0)
+            .stdout(predicate::str::contains(
+                "No insights: a baseline needs 48 h of history before an API can raise one, and the input spans 0.0 h.",
+            ))
+            .stderr(predicate::str::contains(
+                "34 records: 0 write calls and 32 errors counted",
+            ));
+    }
+
+    #[test]
+    fn bad_arguments_are_errors() {
+        bin().args(["insights", "--window", "0"]).arg(corpus()).assert().code(2);
+        bin()
+            .args(["insights", "--alpha", "2"])
+            .arg(corpus())
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("alpha"));
+        bin()
+            .args(["insights", "/nonexistent/trail"])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("cannot read the source"));
+    }
+}

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use trailguard_read::Severity;
+use trailguard_scan::insights::{InsightType, InsightsSummary, render};
 use trailguard_scan::{Ranked, ScanReport};
 
 use crate::text::{Style, bytes, fit, percent, thousands};
@@ -95,6 +96,9 @@ pub fn text(report: &ScanReport, style: Style) -> String {
     line(&mut o, style, "Events", &ev);
     let err = format!("{} ({} of events)", thousands(s.errors), percent(s.errors, s.events));
     line(&mut o, style, "Errors", &err);
+    if let Some(ins) = &report.insights {
+        line(&mut o, style, "Insights", &insights_line(ins, style));
+    }
     let sk = &report.skipped;
     if sk.skips == 0 && sk.warnings == 0 {
         line(&mut o, style, "Skipped", &style.green("nothing"));
@@ -171,6 +175,10 @@ pub fn text(report: &ScanReport, style: Style) -> String {
         for n in notes {
             let _ = writeln!(o, "  {} {n}", style.red("!"));
         }
+    }
+
+    if let Some(d) = &report.detection {
+        detection(&mut o, style, d);
     }
 
     // Detail.
@@ -263,6 +271,10 @@ pub fn text(report: &ScanReport, style: Style) -> String {
         }
     }
 
+    if let Some(ins) = &report.insights {
+        insights_section(&mut o, ins, style);
+    }
+
     // Issues.
     if !sk.groups.is_empty() {
         let _ = writeln!(o);
@@ -286,6 +298,118 @@ pub fn text(report: &ScanReport, style: Style) -> String {
         }
     }
     o
+}
+
+/// The one-line verdict of the anomaly detector.
+fn insights_line(ins: &InsightsSummary, style: Style) -> String {
+    let c = &ins.counts;
+    let what = format!(
+        "{} write call{} and {} error{} over {} API series",
+        thousands(c.calls),
+        plural(c.calls as usize),
+        thousands(c.errors),
+        plural(c.errors as usize),
+        thousands(ins.call_rate_series + ins.error_rate_series)
+    );
+    let n = ins.anomalies.len();
+    let mut text = if n == 0 {
+        let span = match (&ins.first, &ins.last) {
+            (Some(a), Some(b)) => trailguard_model::Timestamp::parse_rfc3339(b)
+                .ok()
+                .zip(trailguard_model::Timestamp::parse_rfc3339(a).ok())
+                .map(|(b, a)| (b.secs() - a.secs()) / 60),
+            _ => None,
+        };
+        match span {
+            Some(m) if m < i64::from(ins.min_history_minutes) => format!(
+                "{} — {what}; a baseline needs {} h of history, the input spans {:.1} h",
+                style.green("none"),
+                ins.min_history_minutes / 60,
+                m as f64 / 60.0
+            ),
+            _ => format!("{} — {what}", style.green("none")),
+        }
+    } else {
+        let calls = ins
+            .anomalies
+            .iter()
+            .filter(|i| i.key.insight_type == InsightType::ApiCallRateInsight)
+            .count();
+        style.yellow(&format!(
+            "{n} anomal{} ({calls} call rate, {} error rate) in {what}",
+            if n == 1 { "y" } else { "ies" },
+            n - calls
+        ))
+    };
+    if !ins.aws.is_empty() {
+        let found = ins.comparison.as_ref().map_or(0, |c| c.matched.len());
+        let _ = write!(text, " · CloudTrail's own: {} ({found} also found)", ins.aws.len());
+    }
+    text
+}
+
+/// The anomalies, one per line, and CloudTrail's own Insights.
+fn insights_section(o: &mut String, ins: &InsightsSummary, style: Style) {
+    if ins.anomalies.is_empty() && ins.aws.is_empty() {
+        return;
+    }
+    if !ins.anomalies.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "{}{}",
+            style.bold("Insights"),
+            style.dim(" (API call and error rates far above their baseline; `trailguard insights` for the records)")
+        );
+        for i in &ins.anomalies {
+            let k = &i.key;
+            let mut api = k.api();
+            if let Some(c) = &k.error_code {
+                let _ = write!(api, " [{c}]");
+            }
+            let open = if i.end.is_none() { "+" } else { "" };
+            let _ = writeln!(
+                o,
+                "  {}  {:>6}  {}  {}  {} {}  {}/min, expected {} (baseline {})  {}",
+                i.start.to_rfc3339(),
+                format!("{}m{open}", i.insight.duration),
+                fit(k.insight_type.label(), 10),
+                fit(&api, 34),
+                k.account,
+                fit(&k.region, 14),
+                render::rate(i.insight.average),
+                render::rate(i.expected),
+                render::rate(i.baseline.average),
+                style.dim(render::top_value(i, "userIdentityArn").unwrap_or("-")),
+            );
+        }
+    }
+    if !ins.aws.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(o, "{}", style.bold("CloudTrail Insights in the input"));
+        for a in &ins.aws {
+            let service = a.event_source.strip_suffix(".amazonaws.com").unwrap_or(&a.event_source);
+            let found = ins
+                .comparison
+                .as_ref()
+                .is_some_and(|c| c.matched.iter().any(|(x, _)| x.shared_event_id == a.shared_event_id));
+            let _ = writeln!(
+                o,
+                "  {}  {}  {}:{}  {} {}  {}",
+                a.start.to_rfc3339(),
+                fit(&a.insight_type, 19),
+                service,
+                a.event_name,
+                a.account,
+                a.region,
+                if found {
+                    style.green("also found by trailguard")
+                } else {
+                    style.yellow("not found by trailguard")
+                }
+            );
+        }
+    }
 }
 
 fn cap(items: &[Ranked], n: usize) -> &[Ranked] {
@@ -320,6 +444,55 @@ fn ranking(o: &mut String, style: Style, title: &str, items: &[Ranked], total: u
             thousands(r.count),
             percent(r.count, total),
             r.key
+        );
+    }
+}
+
+/// Detection: alerts by severity, then each rule that fired with its first alert.
+fn detection(o: &mut String, style: Style, d: &trailguard_scan::DetectionReport) {
+    let _ = writeln!(o);
+    let _ = writeln!(o, "{}", style.bold("Detection"));
+    if d.alerts == 0 {
+        let _ = writeln!(o, "  {} no alerts from {} rules", style.green("✓"), d.rules);
+        return;
+    }
+    let sev: Vec<String> = d
+        .by_severity
+        .iter()
+        .map(|(s, n)| format!("{} {}", thousands(*n), s.as_str()))
+        .collect();
+    let _ = writeln!(
+        o,
+        "  {} alert{} from {} rules: {}",
+        thousands(d.alerts),
+        plural(d.alerts as usize),
+        d.rules,
+        sev.join(" · ")
+    );
+    for r in &d.by_rule {
+        let label = format!("{:<8}", r.severity.as_str());
+        let label = match r.severity {
+            trailguard_detect::Severity::Critical | trailguard_detect::Severity::High => style.red(&label),
+            trailguard_detect::Severity::Medium => style.yellow(&label),
+            _ => style.dim(&label),
+        };
+        let first = r.examples.first().map_or(String::new(), |a| {
+            format!(
+                " {}",
+                style.dim(&format!(
+                    "(first: {} {} by {})",
+                    a.time().to_rfc3339(),
+                    a.event.event_name.as_deref().unwrap_or("-"),
+                    a.event.principal.as_deref().unwrap_or("-")
+                ))
+            )
+        });
+        let _ = writeln!(
+            o,
+            "  {label} {:>6}  {:<12} {}{first}",
+            thousands(r.count),
+            r.rule,
+            r.title
         );
     }
 }

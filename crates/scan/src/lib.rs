@@ -1,15 +1,18 @@
 //! `trailguard scan`: one pass over a trail that every engine shares.
 //!
 //! The pass reads each file once (on all cores) into a [`ScanSink`] per worker thread; each sink
-//! feeds its engines — today the statistics of [`stats`], then integrity verification,
-//! detection and anomaly detection as they arrive — and the sinks are merged into one
-//! [`ScanReport`]. Engines never print, read the clock or touch the disk.
+//! feeds its engines — today the statistics of [`stats`] and the per-minute counts of the
+//! anomaly detector ([`insights`]), then integrity verification and detection as they arrive —
+//! and the sinks are merged into one [`ScanReport`]. Engines never print, read the clock or
+//! touch the disk.
 
 #![deny(missing_docs)]
 
+pub mod detection;
 pub mod stats;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 use trailguard_model::Event;
@@ -18,7 +21,10 @@ use trailguard_read::{
     Severity, Sink, read_all,
 };
 
+pub use detection::DetectionReport;
 pub use stats::{Ranked, Sighting, Stats, Summary};
+pub use trailguard_insights as insights;
+use trailguard_insights::{Accumulator, Detector, InsightsConfig, InsightsSummary};
 
 /// How a scan runs.
 #[derive(Clone, Debug)]
@@ -29,6 +35,11 @@ pub struct ScanOptions {
     pub top: usize,
     /// Examples kept per kind of issue.
     pub issue_examples: usize,
+    /// The anomaly detector's settings (`None`: no anomaly detection). Settings that do not
+    /// validate ([`InsightsConfig::validate`]) also turn it off: check them first.
+    pub insights: Option<InsightsConfig>,
+    /// The detection rules run in the pass (`None`: no detection).
+    pub detector: Option<Arc<trailguard_detect::Detector>>,
 }
 
 impl Default for ScanOptions {
@@ -37,6 +48,8 @@ impl Default for ScanOptions {
             read: ReadOptions::default(),
             top: 10,
             issue_examples: 5,
+            insights: Some(InsightsConfig::default()),
+            detector: None,
         }
     }
 }
@@ -60,10 +73,12 @@ pub struct IssueGroup {
 /// The per-worker accumulator of a scan: it feeds every engine.
 pub struct ScanSink<'h> {
     stats: Stats,
+    insights: Option<Accumulator>,
     issues: BTreeMap<&'static str, (u64, Vec<Issue>)>,
     examples: usize,
     digests: u64,
     hook: IssueHook<'h>,
+    detect: Option<trailguard_detect::Collector<'h>>,
 }
 
 /// Examples are the first issues in file, record and byte order, whichever thread found them.
@@ -72,13 +87,22 @@ fn issue_order(i: &Issue) -> (&str, u64, u64) {
 }
 
 impl<'h> ScanSink<'h> {
-    fn new(opts: &ScanOptions, hook: IssueHook<'h>) -> Self {
+    fn new(opts: &'h ScanOptions, hook: IssueHook<'h>) -> Self {
         ScanSink {
             stats: Stats::new(opts.top),
+            insights: opts
+                .insights
+                .as_ref()
+                .filter(|c| c.validate().is_ok())
+                .map(Accumulator::new),
             issues: BTreeMap::new(),
             examples: opts.issue_examples,
             digests: 0,
             hook,
+            detect: opts
+                .detector
+                .as_deref()
+                .map(|d| d.collector(trailguard_detect::Keep::First(detection::EXAMPLES))),
         }
     }
 
@@ -93,6 +117,9 @@ impl<'h> ScanSink<'h> {
 
     fn merge(&mut self, other: ScanSink<'_>) {
         self.stats.merge(other.stats);
+        if let (Some(a), Some(b)) = (&mut self.insights, other.insights) {
+            a.merge(b);
+        }
         for (code, (count, examples)) in other.issues {
             self.issues.entry(code).or_default().0 += count;
             for issue in examples {
@@ -100,6 +127,9 @@ impl<'h> ScanSink<'h> {
             }
         }
         self.digests += other.digests;
+        if let (Some(a), Some(b)) = (&mut self.detect, other.detect) {
+            a.merge(b);
+        }
     }
 }
 
@@ -107,6 +137,12 @@ impl Sink for ScanSink<'_> {
     #[inline]
     fn record(&mut self, event: &Event<'_>, at: &RecordAt<'_>) {
         self.stats.record(event, at);
+        if let Some(a) = &mut self.insights {
+            a.record(event, at.file.layout.as_ref().map(|l| l.account.as_str()));
+        }
+        if let Some(d) = &mut self.detect {
+            d.record(event);
+        }
     }
 
     fn issue(&mut self, issue: Issue) {
@@ -169,6 +205,12 @@ pub struct ScanReport {
     pub skipped: Skipped,
     /// The statistics.
     pub summary: Summary,
+    /// API call-rate and error-rate anomalies (absent when the detector was off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub insights: Option<InsightsSummary>,
+    /// Alerts of the detection rules run in the pass, by severity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detection: Option<DetectionReport>,
 }
 
 impl ScanReport {
@@ -191,10 +233,32 @@ pub fn scan(
     for s in sinks {
         merged.merge(s);
     }
-    build_report(source, list, &summaries, merged)
+    build_report(source, list, &summaries, merged, opts)
 }
 
-fn build_report(source: &str, list: &FileList, summaries: &[FileSummary], sink: ScanSink<'_>) -> ScanReport {
+/// Run the anomaly detector over the merged counts (the statistics are per API, done once).
+fn find_anomalies(acc: Accumulator, config: &InsightsConfig) -> Option<InsightsSummary> {
+    let mut det = Detector::new(config.clone()).ok()?;
+    det.absorb(acc);
+    let records = det.finish();
+    Some(trailguard_insights::summarize(&det, &records))
+}
+
+fn build_report(
+    source: &str,
+    list: &FileList,
+    summaries: &[FileSummary],
+    mut sink: ScanSink<'_>,
+    opts: &ScanOptions,
+) -> ScanReport {
+    let detection = match (sink.detect.take(), opts.detector.as_deref()) {
+        (Some(c), Some(d)) => Some(DetectionReport::new(d, c.finish())),
+        _ => None,
+    };
+    let insights = match (sink.insights.take(), &opts.insights) {
+        (Some(acc), Some(cfg)) => find_anomalies(acc, cfg),
+        _ => None,
+    };
     let mut files = Files {
         ignored: list.ignored.clone(),
         ..Files::default()
@@ -240,5 +304,7 @@ fn build_report(source: &str, list: &FileList, summaries: &[FileSummary], sink: 
         files,
         skipped,
         summary: sink.stats.summary(),
+        insights,
+        detection,
     }
 }

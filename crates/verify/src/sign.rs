@@ -19,17 +19,34 @@ pub fn string_to_sign(
     inflated_digest: &[u8],
     previous_signature: Option<&str>,
 ) -> String {
-    let hash = sha256_hex(inflated_digest);
+    string_to_sign_hashed(
+        digest_end_time,
+        bucket,
+        key,
+        &sha256_hex(inflated_digest),
+        previous_signature,
+    )
+}
+
+/// [`string_to_sign`] with the lowercase hex SHA-256 of the inflated digest already computed.
+pub fn string_to_sign_hashed(
+    digest_end_time: &str,
+    bucket: &str,
+    key: &str,
+    digest_sha256_hex: &str,
+    previous_signature: Option<&str>,
+) -> String {
     let previous = previous_signature.unwrap_or("null");
-    let mut s =
-        String::with_capacity(digest_end_time.len() + bucket.len() + key.len() + hash.len() + previous.len() + 4);
+    let mut s = String::with_capacity(
+        digest_end_time.len() + bucket.len() + key.len() + digest_sha256_hex.len() + previous.len() + 4,
+    );
     s.push_str(digest_end_time);
     s.push('\n');
     s.push_str(bucket);
     s.push('/');
     s.push_str(key);
     s.push('\n');
-    s.push_str(&hash);
+    s.push_str(digest_sha256_hex);
     s.push('\n');
     s.push_str(previous);
     s

@@ -1,15 +1,20 @@
 //! One module per command. Each receives its parsed arguments and the output, and returns an
 //! exit status.
 
+pub(crate) mod audit;
+pub(crate) mod collect;
+pub(crate) mod detect;
 pub(crate) mod events;
 pub(crate) mod generate;
 pub(crate) mod ingest;
+pub(crate) mod insights;
 pub(crate) mod lake;
 pub(crate) mod lookup;
 pub(crate) mod query;
 pub(crate) mod rules;
 pub(crate) mod scan;
 pub(crate) mod timeline;
+pub(crate) mod verify;
 
 use anyhow::Context;
 use trailguard_read::{FileList, ReadOptions};

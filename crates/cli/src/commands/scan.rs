@@ -19,11 +19,17 @@ pub(crate) fn run(args: ScanArgs, global: &Global, out: &mut Out) -> anyhow::Res
         Some(s) => (s.clone(), list_source(s)?),
         None => demo_trail()?,
     };
-    let opts = ScanOptions {
+    // Every built-in pack runs in the pass.
+    let detector = super::detect::build_detector(&super::detect::RuleArgs::default(), true)?;
+    let mut opts = ScanOptions {
         read: read_options(global, &args.input),
         top: args.top,
+        detector: Some(std::sync::Arc::new(detector)),
         ..ScanOptions::default()
     };
+    if args.no_insights {
+        opts.insights = None;
+    }
     let bar = Bar::new(list.total_size(), global.quiet);
     let verbose = global.verbose > 0;
     let hook = move |issue: &Issue| {

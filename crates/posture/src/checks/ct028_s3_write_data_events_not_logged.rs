@@ -1,0 +1,39 @@
+//! CT-028: S3 object-level write events are logged for all buckets.
+
+use crate::check::{CheckInfo, Doc, Finding, Scope, Severity};
+use crate::world::Context;
+
+use super::data_events::{self, Want};
+
+pub(crate) const INFO: CheckInfo = CheckInfo {
+    id: "CT-028",
+    name: "s3-write-data-events-not-logged",
+    title: "S3 object-level write events are logged for all buckets",
+    severity: Severity::Medium,
+    scope: Scope::Account,
+    default_enabled: true,
+    mappings: &[
+        "cis-aws-1.4.0:3.10",
+        "cis-aws-3.0.0:3.8",
+        "cis-aws-4.0.1:3.8",
+        "cis-aws-5.0.0:3.8",
+        "cis-aws-6.0.0:4.8",
+        "cis-aws-7.0.0:4.8",
+        "securityhub:S3.22",
+        "config:cloudtrail-all-write-s3-data-event-check",
+        "prowler:cloudtrail_s3_dataevents_write_enabled",
+    ],
+    doc: Doc {
+        what: "For every account with S3 buckets, a logging multi-region trail logs object-level write (`ReadWriteType` `All` or `WriteOnly`; advanced: no `readOnly = true`) data events for all current and future buckets: classic `DataResources` with `Type = AWS::S3::Object` and the value `arn:<partition>:s3` (or `arn:<partition>:s3:::`), or an advanced selector with `eventCategory = Data`, `resources.type = AWS::S3::Object` and no field that narrows it (`resources.ARN` on some buckets, `eventName`, …). Advanced selectors are read field by field; their names mean nothing.",
+        why: "PutObject and DeleteObject on your buckets — ransomware overwriting objects, an intruder deleting evidence or dropping a web shell — are data events: without them the trail shows who changed a bucket's policy but not who changed its contents.",
+        example: "Trail `main` has an advanced selector for AWS::S3::Object with readOnly = true: reads are logged, writes are not.",
+        fix: "Add an advanced event selector for S3 object data events to the multi-region trail (data events are billed per 100,000 events).",
+        cli: "aws cloudtrail put-event-selectors --trail-name <trail> --advanced-event-selectors '[{\"Name\":\"Management events\",\"FieldSelectors\":[{\"Field\":\"eventCategory\",\"Equals\":[\"Management\"]}]},{\"Name\":\"S3 data events\",\"FieldSelectors\":[{\"Field\":\"eventCategory\",\"Equals\":[\"Data\"]},{\"Field\":\"resources.type\",\"Equals\":[\"AWS::S3::Object\"]}]}]'",
+        cloudformation: "Trail:\n  Type: AWS::CloudTrail::Trail\n  Properties:\n    AdvancedEventSelectors:\n      - Name: Management events\n        FieldSelectors:\n          - Field: eventCategory\n            Equals: [Management]\n      - Name: S3 data events\n        FieldSelectors:\n          - Field: eventCategory\n            Equals: [Data]\n          - Field: resources.type\n            Equals: ['AWS::S3::Object']",
+        references: &["https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html"],
+    },
+};
+
+pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
+    data_events::run(cx, &INFO, "AWS::S3::Object", Want::Write, "S3 object write data events")
+}
