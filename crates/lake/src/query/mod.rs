@@ -13,6 +13,7 @@
 //! registered ([`udf`]), with `datafusion-functions-json` (`json_get_str`, `->`, `->>`, …).
 
 mod output;
+mod sql;
 mod table;
 pub(crate) mod udf;
 
@@ -103,9 +104,11 @@ impl Session {
             .map(|f| format!("'{0}', \"{0}\"", f.name()))
             .collect();
         let record = format!("cloudtrail_record_json(named_struct({}))", cols.join(", "));
+        // The checksum is the SHA-256 of the record's JSON text as lower-case hex (text, like
+        // every Lake column; the raw digest is not valid UTF-8).
         let sql = format!(
             "CREATE VIEW {LAKE_VIEW} AS SELECT *, CAST(NULL AS VARCHAR) AS annotation, CAST(NULL AS VARCHAR) AS insightdetails, \
-             {record} AS eventjson, sha256({record}) AS eventjsonchecksum FROM events"
+             {record} AS eventjson, encode(sha256({record}), 'hex') AS eventjsonchecksum FROM events"
         );
         self.ctx.sql(&sql).await?.collect().await?;
         Ok(())
@@ -128,7 +131,14 @@ impl Session {
             .with_allow_ddl(false)
             .with_allow_dml(false)
             .with_allow_statements(false);
-        let df = self.ctx.sql_with_options(&sql, options).await?;
+        let state = self.ctx.state();
+        let dialect = state.config().options().sql_parser.dialect;
+        let mut statement = state.sql_to_statement(&sql, &dialect)?;
+        sql::check_distinct_from(&statement).map_err(LakeError::Query)?;
+        sql::quote_field_access(&mut statement);
+        let plan = state.statement_to_plan(statement).await?;
+        options.verify_plan(&plan)?;
+        let df = self.ctx.execute_logical_plan(plan).await?;
         let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
         let batches = df.collect().await?;
         Ok(QueryResult { schema, batches })
