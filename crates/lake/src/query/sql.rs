@@ -30,7 +30,11 @@ pub(crate) fn check_distinct_from(statement: &DfStatement) -> Result<(), String>
     };
     let found = visit_expressions(inner, |e| match e {
         Expr::IsDistinctFrom(a, b) | Expr::IsNotDistinctFrom(a, b) if swallowed(b) => {
-            let not = if matches!(e, Expr::IsNotDistinctFrom(..)) { "NOT " } else { "" };
+            let not = if matches!(e, Expr::IsNotDistinctFrom(..)) {
+                "NOT "
+            } else {
+                ""
+            };
             ControlFlow::Break(format!(
                 "`{a} IS {not}DISTINCT FROM {b}`: this SQL parser takes everything after IS {not}DISTINCT FROM as \
                  its right operand; put the comparison in parentheses, e.g. `({a} IS {not}DISTINCT FROM …) OR …`"
@@ -119,13 +123,18 @@ mod tests {
     use super::*;
 
     fn parsed(sql: &str) -> DfStatement {
-        datafusion::sql::parser::DFParser::parse_sql(sql).unwrap().pop_front().unwrap()
+        datafusion::sql::parser::DFParser::parse_sql(sql)
+            .unwrap()
+            .pop_front()
+            .unwrap()
     }
 
     #[test]
     fn distinct_from_that_swallowed_an_or_is_refused() {
-        let e = check_distinct_from(&parsed("SELECT 1 FROM t WHERE a IS DISTINCT FROM b OR c IS DISTINCT FROM d"))
-            .unwrap_err();
+        let e = check_distinct_from(&parsed(
+            "SELECT 1 FROM t WHERE a IS DISTINCT FROM b OR c IS DISTINCT FROM d",
+        ))
+        .unwrap_err();
         assert!(e.contains("put the comparison in parentheses"), "{e}");
         let e = check_distinct_from(&parsed("EXPLAIN SELECT x IS NOT DISTINCT FROM y AND z FROM t")).unwrap_err();
         assert!(e.contains("IS NOT DISTINCT FROM"), "{e}");
