@@ -429,20 +429,26 @@ fn kill_9_during_ingest_then_rerun_gives_a_clean_runs_rows() {
     let total = synthetic_trail(src.path(), 96, 400);
     // The clean run.
     let clean = tempfile::tempdir().unwrap();
-    let started = Instant::now();
     bin()
         .args(["ingest", "-q", "--commit-size", "512KiB", "--lake"])
         .arg(clean.path())
         .arg(src.path())
         .assert()
         .success();
-    let clean_secs = started.elapsed().as_secs_f64();
     let want = lake_state(clean.path());
     assert_eq!(want.0 as usize, total);
     assert_eq!(want.1 as usize, total);
 
-    // Kill runs: a fixed pseudo-random sequence of moments across the clean run's duration.
+    // Kill runs. A run that reaches its end leaves nothing for the next ones to interrupt, so
+    // each round waits until its run has committed one more batch (the commit records under
+    // `_trailguard/log/`), then kills it after a further pseudo-random 0-40 ms: mid-way through
+    // writing the next batch's data files or its commit.
     let crashed = tempfile::tempdir().unwrap();
+    let commits = |lake: &Path| {
+        std::fs::read_dir(lake.join("_trailguard/log"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    };
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut kills = 0;
     let mut notes: Vec<String> = Vec::new();
@@ -450,8 +456,8 @@ fn kill_9_during_ingest_then_rerun_gives_a_clean_runs_rows() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let frac = (seed % 1000) as f64 / 1000.0;
-        let delay = Duration::from_secs_f64((clean_secs * frac).max(0.01));
+        let extra = Duration::from_millis(seed % 41);
+        let before = commits(crashed.path());
         let mut child = std::process::Command::new(bin_path())
             .args(["ingest", "-q", "--commit-size", "512KiB", "--lake"])
             .arg(crashed.path())
@@ -461,14 +467,21 @@ fn kill_9_during_ingest_then_rerun_gives_a_clean_runs_rows() {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(delay);
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while commits(crashed.path()) <= before && Instant::now() < deadline {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        std::thread::sleep(extra);
         // SIGKILL: no destructor, no flush, no cleanup.
         match child.try_wait().unwrap() {
-            Some(_) => notes.push(format!("round {round}: finished before the kill at {delay:?}")),
+            Some(_) => notes.push(format!("round {round}: finished before the kill")),
             None => {
                 child.kill().unwrap();
                 kills += 1;
-                notes.push(format!("round {round}: killed after {delay:?}"));
+                notes.push(format!("round {round}: killed {extra:?} after a commit"));
             }
         }
         let _ = child.wait();
