@@ -247,31 +247,31 @@ RAW_QUERIES = [
     (
         "raw: count by API",
         "SELECT eventsource, eventname, count(*) AS n FROM events GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT 20",
-        "SELECT r->>'eventSource' AS eventsource, r->>'eventName' AS eventname, count(*) AS n FROM raw GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT 20",
+        "SELECT (r->>'eventSource') AS eventsource, (r->>'eventName') AS eventname, count(*) AS n FROM raw GROUP BY 1, 2 ORDER BY n DESC, 1, 2 LIMIT 20",
         ["eventsource", "eventname", "n"],
     ),
     (
         "raw: one principal's timeline",
         "SELECT eventtime, eventname, sourceipaddress FROM events WHERE useridentity.arn = 'arn:aws:iam::123837392027:user/benjamin' ORDER BY eventtime, eventid",
-        "SELECT CAST(r->>'eventTime' AS TIMESTAMP) AS t, r->>'eventName', r->>'sourceIPAddress' FROM raw WHERE r->'userIdentity'->>'arn' = 'arn:aws:iam::123837392027:user/benjamin' ORDER BY t, r->>'eventID'",
+        "SELECT CAST(r->>'eventTime' AS TIMESTAMP) AS t, (r->>'eventName'), (r->>'sourceIPAddress') FROM raw WHERE (r->'userIdentity'->>'arn') = 'arn:aws:iam::123837392027:user/benjamin' ORDER BY t, (r->>'eventID')",
         ["eventtime", "eventname", "sourceipaddress"],
     ),
     (
         "raw: errors by source IP",
         "SELECT sourceipaddress, errorcode, count(*) AS n FROM events WHERE errorcode IS NOT NULL GROUP BY 1, 2 ORDER BY n DESC, 1, 2",
-        "SELECT r->>'sourceIPAddress' AS ip, r->>'errorCode' AS code, count(*) AS n FROM raw WHERE r->>'errorCode' IS NOT NULL GROUP BY 1, 2 ORDER BY n DESC, 1, 2",
+        "SELECT (r->>'sourceIPAddress') AS ip, (r->>'errorCode') AS code, count(*) AS n FROM raw WHERE (r->>'errorCode') IS NOT NULL GROUP BY 1, 2 ORDER BY n DESC, 1, 2",
         ["sourceipaddress", "errorcode", "n"],
     ),
     (
         "raw: console logins",
         "SELECT eventtime, json_extract_scalar(responseelements, '$.ConsoleLogin') AS result, json_extract_scalar(additionaleventdata, '$.MFAUsed') AS mfa FROM events WHERE eventname = 'ConsoleLogin' ORDER BY eventtime",
-        "SELECT CAST(r->>'eventTime' AS TIMESTAMP) AS t, r->'responseElements'->>'ConsoleLogin', r->'additionalEventData'->>'MFAUsed' FROM raw WHERE r->>'eventName' = 'ConsoleLogin' ORDER BY t",
+        "SELECT CAST(r->>'eventTime' AS TIMESTAMP) AS t, (r->'responseElements'->>'ConsoleLogin'), (r->'additionalEventData'->>'MFAUsed') FROM raw WHERE (r->>'eventName') = 'ConsoleLogin' ORDER BY t",
         ["eventtime", "result", "mfa"],
     ),
     (
         "raw: one access key",
         "SELECT eventtime, eventname FROM events WHERE useridentity.accesskeyid = 'ASIATFQR7NSCS5BLNV76' ORDER BY eventtime, eventid",
-        "SELECT CAST(r->>'eventTime' AS TIMESTAMP) AS t, r->>'eventName' FROM raw WHERE r->'userIdentity'->>'accessKeyId' = 'ASIATFQR7NSCS5BLNV76' ORDER BY t, r->>'eventID'",
+        "SELECT CAST(r->>'eventTime' AS TIMESTAMP) AS t, (r->>'eventName') FROM raw WHERE (r->'userIdentity'->>'accessKeyId') = 'ASIATFQR7NSCS5BLNV76' ORDER BY t, (r->>'eventID')",
         ["eventtime", "eventname"],
     ),
     (
@@ -283,19 +283,19 @@ RAW_QUERIES = [
     (
         "raw: roles assumed",
         "SELECT json_extract_scalar(requestparameters, '$.roleArn') AS role, count(*) AS n FROM events WHERE eventname LIKE 'AssumeRole%' GROUP BY 1 ORDER BY n DESC, 1",
-        "SELECT r->'requestParameters'->>'roleArn' AS role, count(*) AS n FROM raw WHERE r->>'eventName' LIKE 'AssumeRole%' GROUP BY 1 ORDER BY n DESC, 1",
+        "SELECT (r->'requestParameters'->>'roleArn') AS role, count(*) AS n FROM raw WHERE (r->>'eventName') LIKE 'AssumeRole%' GROUP BY 1 ORDER BY n DESC, 1",
         ["role", "n"],
     ),
     (
         "raw: S3 buckets touched",
         "SELECT json_extract_scalar(requestparameters, '$.bucketName') AS bucket, count(*) AS n FROM events WHERE eventsource = 's3.amazonaws.com' GROUP BY 1 ORDER BY n DESC, 1",
-        "SELECT r->'requestParameters'->>'bucketName' AS bucket, count(*) AS n FROM raw WHERE r->>'eventSource' = 's3.amazonaws.com' GROUP BY 1 ORDER BY n DESC, 1",
+        "SELECT (r->'requestParameters'->>'bucketName') AS bucket, count(*) AS n FROM raw WHERE (r->>'eventSource') = 's3.amazonaws.com' GROUP BY 1 ORDER BY n DESC, 1",
         ["bucket", "n"],
     ),
     (
         "raw: user agents of the attack",
         "SELECT count(*) AS n, count(DISTINCT eventname) AS apis FROM events WHERE useragent LIKE 'stratus-red-team%'",
-        "SELECT count(*), count(DISTINCT r->>'eventName') FROM raw WHERE r->>'userAgent' LIKE 'stratus-red-team%'",
+        "SELECT count(*), count(DISTINCT (r->>'eventName')) FROM raw WHERE (r->>'userAgent') LIKE 'stratus-red-team%'",
         ["n", "apis"],
     ),
     (
