@@ -181,8 +181,11 @@ LAKE_QUERIES = [
 
 
 def spark_sql(sql):
-    return sql.replace("unnest(resources) AS r", "explode(resources) AS r").replace("CAST(date AS", "CAST(`date` AS").replace(
-        'CAST("date" AS', "CAST(`date` AS"
+    # Spark 4 wants a length on VARCHAR; STRING is its unbounded text type.
+    return (
+        sql.replace("unnest(resources) AS r", "explode(resources) AS r")
+        .replace("CAST(date AS VARCHAR", "CAST(`date` AS STRING")
+        .replace('CAST("date" AS VARCHAR', "CAST(`date` AS STRING")
     )
 
 

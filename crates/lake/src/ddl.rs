@@ -237,7 +237,15 @@ pub fn ddl(opts: &DdlOptions, snap: &Snapshot) -> String {
                     out,
                     "USING parquet\nPARTITIONED BY (`account`, `region`, `date`)\nLOCATION '{loc}';"
                 );
-                let _ = writeln!(out, "MSCK REPAIR TABLE {tname};\n");
+                if snap.table_files(table).next().is_some() {
+                    let _ = writeln!(out, "MSCK REPAIR TABLE {tname};\n");
+                } else {
+                    // Spark cannot list partitions of a folder that does not exist yet.
+                    let _ = writeln!(
+                        out,
+                        "-- no files yet: run MSCK REPAIR TABLE {tname} after an ingest writes some\n"
+                    );
+                }
             }
         }
     }
