@@ -187,6 +187,8 @@ impl TimelineRequest {
             ),
             _ => "''".to_owned(),
         };
+        // CloudTrail times are to the second: the call that issued a key sorts before its first
+        // uses within the same second.
         let mut sql = format!(
             "SELECT eventtime, recipientaccountid AS account, awsregion AS region, eventsource, eventname, \
                coalesce(useridentity.arn, useridentity.invokedby, useridentity.type) AS actor, sourceipaddress, \
@@ -195,7 +197,7 @@ impl TimelineRequest {
                         CASE WHEN rp_bucketname IS NOT NULL THEN concat(rp_bucketname, CASE WHEN rp_key IS NOT NULL THEN concat('/', rp_key) ELSE '' END) END, \
                         element_at(resources, 1).arn) AS target, \
                {note} AS note, eventid \
-             FROM events WHERE {} ORDER BY eventtime, eventid",
+             FROM events WHERE {} ORDER BY eventtime, ({note}) = '', eventid",
             conds.join(" AND ")
         );
         if let Some(n) = self.max_results {
