@@ -144,6 +144,7 @@ con = duckdb.connect()
 con.execute("SET threads = {self.threads}")
 con.execute("SET memory_limit = '{self.memory}'")
 con.execute("SET preserve_insertion_order = false")
+con.execute("SET enable_progress_bar = false")
 for s in {setup!r}:
     con.execute(s)
 t0 = time.perf_counter()
@@ -181,7 +182,11 @@ def pick_values(tg, lake):
     key = q(
         "SELECT useridentity.accesskeyid AS k FROM events WHERE useridentity.accesskeyid LIKE 'ASIA%' GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1 OFFSET 5"
     )["k"]
-    mid = q("SELECT to_iso8601(min(eventtime) + (max(eventtime) - min(eventtime)) / 2) AS t FROM events")["t"]
+    # DataFusion cannot divide a duration: the midpoint in whole seconds.
+    mid = q(
+        "SELECT to_iso8601(to_timestamp_micros((CAST(to_unixtime(min(eventtime)) AS BIGINT) "
+        "+ CAST(to_unixtime(max(eventtime)) AS BIGINT)) / 2 * 1000000)) AS t FROM events"
+    )["t"]
     t0 = mid[:13] + ":00:00"
     hour = int(mid[11:13])
     t1 = mid[:11] + f"{hour:02d}:59:59"
