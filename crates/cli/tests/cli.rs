@@ -43,6 +43,20 @@ mod scan {
     }
 
     #[test]
+    fn demo_trail_verdict_heads_the_report() {
+        let out = bin().args(["scan", "-q", "--no-insights"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.starts_with("trailguard scan — built-in demo trail"), "{text}");
+        let first = text.lines().nth(2).unwrap_or_default();
+        assert!(
+            first.starts_with("Integrity") && first.contains("VALID — every digest and log checked is intact"),
+            "{text}"
+        );
+        assert!(text.contains("the demo trail's signing keys"), "{text}");
+    }
+
+    #[test]
     fn corpus_json() {
         let out = bin().args(["scan", "--json"]).arg(corpus()).output().unwrap();
         assert_eq!(out.status.code(), Some(0));
