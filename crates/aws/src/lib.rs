@@ -41,6 +41,7 @@ mod logs;
 mod org;
 mod s3;
 mod sdk;
+mod versioning;
 
 pub mod public_keys;
 pub mod s3_objects;

@@ -8,7 +8,7 @@ use trailguard_posture::arn;
 use trailguard_posture::policy::{Effect, Policy};
 use trailguard_posture::snapshot::{
     Bucket, BucketEncryption, BucketLogging, BucketPresence, ErrorKind, Grant, Key, KeyMetadata, LifecycleRule,
-    ObjectLock, PublicAccessBlock, Read, ReadError, Trail, Transition, Versioning,
+    ObjectLock, PublicAccessBlock, Read, ReadError, Trail, Transition,
 };
 
 use crate::account::distinct;
@@ -226,15 +226,7 @@ async fn read_bucket(c: &Clients, name: &str, region: Option<String>, presence: 
                 Err(e) => Read::Error(read_error("s3:GetBucketPublicAccessBlock", &e, foreign)),
             }
         },
-        async {
-            match s3.get_bucket_versioning().bucket(name).send().await {
-                Ok(out) => Read::Ok(Versioning {
-                    status: out.status().map(|s| s.as_str().to_string()),
-                    mfa_delete: out.mfa_delete().map(|s| s.as_str().to_string()),
-                }),
-                Err(e) => Read::Error(read_error("s3:GetBucketVersioning", &e, foreign)),
-            }
-        },
+        crate::versioning::read(&s3, name, foreign),
         async {
             match s3.get_object_lock_configuration().bucket(name).send().await {
                 Ok(out) => Read::Ok(out.object_lock_configuration().map(|c| {
