@@ -6,7 +6,9 @@
 //! parallel: trails with their status, selectors, Insights and tags; the trail buckets, keys,
 //! log groups, metric filters, alarms, SNS subscriptions, EventBridge rules, Lake event data
 //! stores; account-level Block Public Access; IAM policies that could grant tampering; and
-//! the organization's SCPs. A call that fails is recorded in the snapshot with its error kind
+//! the organization's SCPs. A trail key or bucket that belongs to another account being
+//! collected (the organization's log-archive account) is read with that account's role and
+//! recorded there. A call that fails is recorded in the snapshot with its error kind
 //! (access denied, another account's resource, not implemented by the endpoint, throttled
 //! beyond the retries), so the checks can say `ERROR` or `MANUAL` instead of `FAIL`.
 //!
