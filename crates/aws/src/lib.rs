@@ -165,6 +165,7 @@ async fn collect_async(opts: &CollectOptions, progress: &dyn Progress) -> Result
             endpoint_url: opts.endpoint_url.clone(),
             profile: opts.profile.clone(),
             path: None,
+            accounts_merged: Vec::new(),
         },
         &partition,
     );

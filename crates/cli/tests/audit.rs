@@ -926,6 +926,45 @@ mod iac {
                 .iter()
                 .any(|f| f["check_id"] == "CT-049" && f["status"] == "MANUAL")
         );
+        // The trail's bucket and key through a provider that assumes a role in a log-archive
+        // account: the plan spans two accounts, which the reader merges into one. CT-039 does
+        // not fail on that merge but says it cannot tell; CT-049 names both providers.
+        let mut p = plan();
+        p["configuration"]["provider_config"]["aws.logs"] = serde_json::json!({
+            "name": "aws",
+            "full_name": "registry.terraform.io/hashicorp/aws",
+            "alias": "logs",
+            "expressions": {
+                "region": {"constant_value": "us-east-1"},
+                "assume_role": [{"role_arn": {"constant_value": "arn:aws:iam::222222222222:role/Terraform"}}]
+            }
+        });
+        for c in p["configuration"]["root_module"]["resources"].as_array_mut().unwrap() {
+            let a = c["address"].as_str().unwrap().to_string();
+            if a == "aws_kms_key.trail" || a.starts_with("aws_s3_bucket") {
+                c["provider_config_key"] = J::from("aws.logs");
+            }
+        }
+        let (code, r) = audit_plan(&p);
+        let ct039 = finding(&r, "CT-039", "");
+        assert_eq!(ct039["status"], "MANUAL", "{ct039}");
+        assert!(
+            ct039["reason"]
+                .as_str()
+                .unwrap()
+                .contains("aws.logs (account 222222222222, from assume_role)"),
+            "{ct039}"
+        );
+        let providers: Vec<&str> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["check_id"] == "CT-049" && f["status"] == "MANUAL")
+            .map(|f| f["resource"]["id"].as_str().unwrap())
+            .filter(|id| id.starts_with("provider."))
+            .collect();
+        assert_eq!(providers, ["provider.aws.account", "provider.aws.logs.account"]);
+        assert_eq!(code, Some(0), "nothing else fails: {}", r["findings"]);
         // Not a plan.
         let (code, _) = audit_plan(&serde_json::json!({"resources": []}));
         assert_eq!(code, Some(2));
