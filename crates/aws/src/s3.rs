@@ -461,11 +461,33 @@ pub(crate) async fn read_key(c: &Clients, reference: String, region: String, for
             }
         }
     );
+    let owner = arn::account(&reference).filter(|_| foreign).map(str::to_string);
+    let owner = owner.as_deref();
     Key {
+        metadata: other_accounts_key(metadata, owner),
+        policy: other_accounts_key(policy, owner),
+        rotation_enabled: other_accounts_key(rotation, owner),
         reference,
         region,
-        metadata,
-        policy,
-        rotation_enabled: rotation,
+    }
+}
+
+/// A failed read of account `owner`'s key, made with another account's credentials (its role
+/// was not assumed in this collection): say so, whatever the endpoint answered (AWS denies
+/// access unless the key policy lets the account in; an emulator may say the key does not
+/// exist).
+fn other_accounts_key<T>(r: Read<T>, owner: Option<&str>) -> Read<T> {
+    match (r, owner) {
+        (Read::Error(mut e), Some(owner)) => {
+            e.message = format!(
+                "{} (the key belongs to account {owner}, read with this account's credentials: collect {owner} too with --org, or check it there)",
+                e.message
+            )
+            .chars()
+            .take(600)
+            .collect();
+            Read::Error(e)
+        }
+        (r, _) => r,
     }
 }

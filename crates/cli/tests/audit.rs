@@ -459,7 +459,12 @@ mod live {
                 if check == "CT-006" { "org-trail" } else { log_archive },
             );
             assert_eq!(f["status"], "ERROR", "{f}");
-            assert!(f["reason"].as_str().unwrap().contains("kms:"), "{f}");
+            let reason = f["reason"].as_str().unwrap();
+            assert!(reason.contains("kms:"), "{f}");
+            assert!(
+                reason.contains(&format!("the key belongs to account {log_archive}")),
+                "{f}"
+            );
         }
     }
 
