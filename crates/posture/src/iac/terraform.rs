@@ -60,8 +60,34 @@ pub fn read(file: &str, text: &str, collected_at: &str) -> Result<Snapshot, IacE
     p.read_all();
     let region = p.region.clone();
     let account = p.account.clone();
-    Ok(p.model
-        .into_snapshot(SourceKind::Terraform, file, collected_at, &account, &region))
+    // Providers that reach several accounts: the plan is read as one account, and says so.
+    let caller = (account != ACCOUNT).then_some(account.as_str());
+    let spanned = super::providers::spanned(&root, caller);
+    let all: Vec<String> = spanned.iter().map(|x| x.describe()).collect();
+    for provider in &spanned {
+        let others: Vec<&str> = all
+            .iter()
+            .filter(|d| !d.starts_with(&format!("{} (", provider.key)))
+            .map(String::as_str)
+            .collect();
+        p.model.unresolved.push(Unresolved {
+            logical_id: format!("provider.{}", provider.key),
+            property: "account".into(),
+            message: format!(
+                "the plan's AWS providers reach several accounts: {} besides {}; this reader audits a plan as one account, so which account owns the trail, its bucket and its key is not known here (CT-039 is MANUAL): audit the deployed accounts with `audit --live --org`, or one plan per account",
+                provider.describe(),
+                others.join(", ")
+            ),
+            file: file.to_string(),
+            line: provider.line,
+            column: provider.column,
+        });
+    }
+    let mut snap = p
+        .model
+        .into_snapshot(SourceKind::Terraform, file, collected_at, &account, &region);
+    snap.source.accounts_merged = all;
+    Ok(snap)
 }
 
 struct Res {
