@@ -168,9 +168,10 @@ impl Copy {
             .expect("a digest listing logs")
     }
 
-    fn verify(&self, extra: &[&str]) -> Output {
+    /// `trailguard COMMAND <copy> --public-keys … --signatures … EXTRA…`
+    fn run(&self, command: &str, extra: &[&str]) -> Output {
         bin()
-            .arg("verify")
+            .arg(command)
             .arg(&self.root)
             .arg("--public-keys")
             .arg(&self.keys)
@@ -179,6 +180,39 @@ impl Copy {
             .args(extra)
             .output()
             .unwrap()
+    }
+
+    fn verify(&self, extra: &[&str]) -> Output {
+        self.run("verify", extra)
+    }
+
+    /// Append a second gzip member holding a forged record to `log`: readers that read every
+    /// member see it.
+    fn append_forged_member(&self, log: &str) {
+        let mut bytes = std::fs::read(self.path(log)).unwrap();
+        bytes.extend(gz(br#"{"Records":[{"eventName":"Forged"}]}"#));
+        std::fs::write(self.path(log), bytes).unwrap();
+    }
+
+    /// Cut a log of more than 200 bytes, none of `spare`, in the middle of its deflate data;
+    /// returns its key.
+    fn cut_a_log(&self, spare: &[&String]) -> String {
+        let cut = self
+            .files("CloudTrail")
+            .into_iter()
+            .find(|k| !spare.contains(&k) && std::fs::metadata(self.path(k)).unwrap().len() > 200)
+            .unwrap();
+        let bytes = std::fs::read(self.path(&cut)).unwrap();
+        std::fs::write(self.path(&cut), &bytes[..bytes.len() / 2]).unwrap();
+        cut
+    }
+
+    /// Flip the case of one letter of an event name inside `log` (still valid JSON and gzip).
+    fn edit_log(&self, log: &str) {
+        let mut text = self.read_gz(log);
+        let at = text.windows(9).position(|w| w == b"eventName").unwrap();
+        text[at + 12] ^= 0x20;
+        std::fs::write(self.path(log), gz(&text)).unwrap();
     }
 
     fn verify_json(&self, extra: &[&str]) -> (i32, J) {
@@ -244,17 +278,7 @@ mod scan_pass {
 
     impl Copy {
         fn scan(&self, extra: &[&str]) -> Output {
-            bin()
-                .arg("scan")
-                .arg(&self.root)
-                .arg("--public-keys")
-                .arg(&self.keys)
-                .arg("--signatures")
-                .arg(&self.signatures)
-                .args(["-q", "--no-insights"])
-                .args(extra)
-                .output()
-                .unwrap()
+            self.run("scan", &[&["-q", "--no-insights"], extra].concat())
         }
 
         fn scan_integrity(&self) -> J {
@@ -320,10 +344,7 @@ mod scan_pass {
         let (_, later) = c.digest_with_logs(4);
         // Edited.
         let edited = &logs[0];
-        let mut text = c.read_gz(edited);
-        let at = text.windows(9).position(|w| w == b"eventName").unwrap();
-        text[at + 12] ^= 0x20;
-        std::fs::write(c.path(edited), gz(&text)).unwrap();
+        c.edit_log(edited);
         // Deleted.
         let deleted = &logs[1.min(logs.len() - 1)];
         if deleted != edited {
@@ -331,17 +352,9 @@ mod scan_pass {
         }
         // A forged second gzip member appended.
         let appended = &later[0];
-        let mut bytes = std::fs::read(c.path(appended)).unwrap();
-        bytes.extend(gz(br#"{"Records":[{"eventName":"Forged"}]}"#));
-        std::fs::write(c.path(appended), bytes).unwrap();
+        c.append_forged_member(appended);
         // Cut inside the deflate data: the reader streams it, so scan hashes it on its own.
-        let cut = c
-            .files("CloudTrail")
-            .into_iter()
-            .find(|k| k != edited && k != deleted && k != appended && std::fs::metadata(c.path(k)).unwrap().len() > 200)
-            .unwrap();
-        let b = std::fs::read(c.path(&cut)).unwrap();
-        std::fs::write(c.path(&cut), &b[..b.len() / 2]).unwrap();
+        let cut = c.cut_a_log(&[edited, deleted, appended]);
 
         let i = same_as_verify(&c);
         let r = &i["report"];
@@ -390,10 +403,7 @@ mod scan_pass {
 
         let (_, logs) = c.digest_with_logs(2);
         let log = &logs[0];
-        let mut t = c.read_gz(log);
-        let at = t.windows(9).position(|w| w == b"eventName").unwrap();
-        t[at + 12] ^= 0x20;
-        std::fs::write(c.path(log), gz(&t)).unwrap();
+        c.edit_log(log);
         let out = c.scan(&[]);
         assert_eq!(
             out.status.code(),
@@ -509,10 +519,7 @@ mod local {
         let c = copy();
         let (_, logs) = c.digest_with_logs(2);
         let log = &logs[0];
-        let mut text = c.read_gz(log);
-        let at = text.windows(9).position(|w| w == b"eventName").unwrap();
-        text[at + 12] ^= 0x20;
-        std::fs::write(c.path(log), gz(&text)).unwrap();
+        c.edit_log(log);
         let (code, v) = c.verify_json(&[]);
         assert_eq!(code, 1);
         assert_eq!(v["verdict"], "invalid");
@@ -527,19 +534,11 @@ mod local {
         let (_, later) = c.digest_with_logs(4);
         let deleted = &logs[0];
         std::fs::remove_file(c.path(deleted)).unwrap();
-        // A second gzip member with a forged record: readers that read every member see it.
+        // A second gzip member with a forged record.
         let appended = &later[0];
-        let mut bytes = std::fs::read(c.path(appended)).unwrap();
-        bytes.extend(gz(br#"{"Records":[{"eventName":"Forged"}]}"#));
-        std::fs::write(c.path(appended), bytes).unwrap();
+        c.append_forged_member(appended);
         // Cut inside the deflate data.
-        let all_logs = c.files("CloudTrail");
-        let cut = all_logs
-            .iter()
-            .find(|k| *k != deleted && *k != appended && std::fs::metadata(c.path(k)).unwrap().len() > 200)
-            .unwrap();
-        let bytes = std::fs::read(c.path(cut)).unwrap();
-        std::fs::write(c.path(cut), &bytes[..bytes.len() / 2]).unwrap();
+        let cut = &c.cut_a_log(&[deleted, appended]);
 
         let (code, v) = c.verify_json(&[]);
         assert_eq!(code, 1);
