@@ -5,6 +5,12 @@ the SigV4 credential scope's region and service, the API action, and the start a
 the request on the monotonic clock — the evidence that requests to different regions overlap.
 With --delay SECONDS, each request is held that long (so intervals are long enough to compare
 on a busy machine; it never decides a verdict by itself).
+
+An operation moto does not implement raises NotImplementedError inside moto, which werkzeug
+would answer with a bare HTML "500 Internal Server Error" page that says nothing of the cause.
+It is answered here with what moto said, as HTTP 501 Not Implemented and an AWS-style error
+(code NotImplemented / NotImplementedException, moto's message), so that a client can tell an
+endpoint without the operation from a refusal or a server failure. No result is invented.
 """
 
 import argparse
@@ -38,6 +44,8 @@ class Recorder:
             time.sleep(self.delay)
         try:
             body = b"".join(self.app(environ, start_response))
+        except NotImplementedError as e:
+            body = not_implemented(environ, start_response, str(e))
         finally:
             self.record(region, service, action, start)
         return [body]
@@ -50,6 +58,29 @@ class Recorder:
             )
             with self.lock, open(self.path, "a") as f:
                 f.write(line + "\n")
+
+
+def not_implemented(environ, start_response, message):
+    """Moto's NotImplementedError as HTTP 501 in the protocol of the request."""
+    if environ.get("HTTP_X_AMZ_TARGET") or "json" in environ.get("CONTENT_TYPE", ""):
+        content_type = "application/x-amz-json-1.1"
+        body = json.dumps({"__type": "NotImplementedException", "message": message}).encode()
+    else:
+        content_type = "text/xml"
+        text = message.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        body = (
+            "<ErrorResponse><Error><Type>Sender</Type><Code>NotImplemented</Code>"
+            f"<Message>{text}</Message></Error></ErrorResponse>"
+        ).encode()
+    start_response(
+        "501 Not Implemented",
+        [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(body))),
+            ("x-amzn-ErrorType", "NotImplementedException" if "json" in content_type else "NotImplemented"),
+        ],
+    )
+    return body
 
 
 def main():

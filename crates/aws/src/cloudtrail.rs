@@ -245,7 +245,9 @@ async fn stores(ct: &aws_sdk_cloudtrail::Client) -> Read<Vec<EventDataStore>> {
     let mut token: Option<String> = None;
     loop {
         // CloudTrail Lake is closed to new customers: two attempts are enough, and endpoints
-        // that do not implement it (emulators answer 500) do not hold the region up.
+        // that do not implement it (moto_server answers a bare HTML 500; the test wrapper
+        // answers 501 NotImplementedException, recorded as Unsupported) do not hold the region
+        // up.
         match ct
             .list_event_data_stores()
             .set_next_token(token.take())

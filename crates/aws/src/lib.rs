@@ -6,7 +6,9 @@
 //! parallel: trails with their status, selectors, Insights and tags; the trail buckets, keys,
 //! log groups, metric filters, alarms, SNS subscriptions, EventBridge rules, Lake event data
 //! stores; account-level Block Public Access; IAM policies that could grant tampering; and
-//! the organization's SCPs. A call that fails is recorded in the snapshot with its error kind
+//! the organization's SCPs. A trail key or bucket that belongs to another account being
+//! collected (the organization's log-archive account) is read with that account's role and
+//! recorded there. A call that fails is recorded in the snapshot with its error kind
 //! (access denied, another account's resource, not implemented by the endpoint, throttled
 //! beyond the retries), so the checks can say `ERROR` or `MANUAL` instead of `FAIL`.
 //!
@@ -41,6 +43,7 @@ mod logs;
 mod org;
 mod s3;
 mod sdk;
+mod versioning;
 
 pub mod public_keys;
 pub mod s3_objects;
@@ -162,6 +165,7 @@ async fn collect_async(opts: &CollectOptions, progress: &dyn Progress) -> Result
             endpoint_url: opts.endpoint_url.clone(),
             profile: opts.profile.clone(),
             path: None,
+            accounts_merged: Vec::new(),
         },
         &partition,
     );

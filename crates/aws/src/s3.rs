@@ -1,14 +1,14 @@
 //! S3 (trail buckets, orphaned CloudTrail buckets, account Block Public Access) and KMS (trail
 //! keys).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use futures_util::stream::{self, StreamExt};
 use trailguard_posture::arn;
 use trailguard_posture::policy::{Effect, Policy};
 use trailguard_posture::snapshot::{
     Bucket, BucketEncryption, BucketLogging, BucketPresence, ErrorKind, Grant, Key, KeyMetadata, LifecycleRule,
-    ObjectLock, PublicAccessBlock, Read, ReadError, Trail, Transition, Versioning,
+    ObjectLock, PublicAccessBlock, Read, ReadError, Trail, Transition,
 };
 
 use crate::account::distinct;
@@ -18,13 +18,26 @@ use crate::errors::{code, read_error};
 
 const BUCKET_CONCURRENCY: usize = 16;
 
-/// (`ListBuckets` names, the bucket records): every trail bucket, and every owned bucket whose
-/// policy lets CloudTrail write.
+/// What [`buckets`] found.
+pub(crate) struct Buckets {
+    /// `ListBuckets` names.
+    pub(crate) names: Read<Vec<String>>,
+    /// Every trail bucket, and every owned bucket whose policy lets CloudTrail write.
+    pub(crate) records: Vec<Bucket>,
+    /// Trail buckets that exist in another account, left unread (with `defer_foreign`): the
+    /// caller reads them with their owner's credentials when it can.
+    pub(crate) deferred: Vec<String>,
+}
+
+/// The account's trail buckets and the owned buckets that receive CloudTrail logs. With
+/// `defer_foreign`, a trail bucket of another account is not read here but returned in
+/// [`Buckets::deferred`].
 pub(crate) async fn buckets(
     c: &Clients,
     account: &str,
     trails: &BTreeMap<String, Trail>,
-) -> (Read<Vec<String>>, Vec<Bucket>) {
+    defer_foreign: bool,
+) -> Buckets {
     let s3 = c.s3(&c.home);
     // name -> region (when ListBuckets says)
     let mut owned: BTreeMap<String, Option<String>> = BTreeMap::new();
@@ -50,20 +63,28 @@ pub(crate) async fn buckets(
         }
     }
     let trail_buckets = distinct(trails.values().filter_map(|t| t.s3_bucket_name.clone()));
-    let mut records: Vec<Bucket> = stream::iter(trail_buckets.iter().cloned())
+    let probed: Vec<Result<Bucket, String>> = stream::iter(trail_buckets.iter().cloned())
         .map(|name| {
             let owned = &owned;
             let listed = list_error.is_none();
             async move {
                 match owned.get(&name) {
-                    Some(region) => read_bucket(c, &name, region.clone(), BucketPresence::Owned).await,
-                    None => probe_bucket(c, account, &name, listed).await,
+                    Some(region) => Ok(read_bucket(c, &name, region.clone(), BucketPresence::Owned).await),
+                    None => probe_bucket(c, account, &name, listed, defer_foreign).await,
                 }
             }
         })
         .buffered(BUCKET_CONCURRENCY)
         .collect()
         .await;
+    let mut records = Vec::new();
+    let mut deferred = Vec::new();
+    for p in probed {
+        match p {
+            Ok(b) => records.push(b),
+            Err(name) => deferred.push(name),
+        }
+    }
     // Owned buckets that accept CloudTrail deliveries but serve none of the trails seen.
     let others: Vec<(String, Option<String>)> = owned
         .iter()
@@ -93,7 +114,11 @@ pub(crate) async fn buckets(
         Some(e) => Read::Error(e),
         None => Read::Ok(owned.into_keys().collect()),
     };
-    (names, records)
+    Buckets {
+        names,
+        records,
+        deferred,
+    }
 }
 
 fn grants_cloudtrail(policy: &str) -> bool {
@@ -108,8 +133,15 @@ fn grants_cloudtrail(policy: &str) -> bool {
     })
 }
 
-/// A trail bucket that is not in the account's `ListBuckets`: missing, or another account's.
-async fn probe_bucket(c: &Clients, account: &str, name: &str, listed: bool) -> Bucket {
+/// A trail bucket that is not in the account's `ListBuckets`: missing, or another account's
+/// (`Err(name)` with `defer_foreign`: not read here).
+async fn probe_bucket(
+    c: &Clients,
+    account: &str,
+    name: &str,
+    listed: bool,
+    defer_foreign: bool,
+) -> Result<Bucket, String> {
     let s3 = c.s3(&c.home);
     let mut head = s3.head_bucket().bucket(name);
     if !listed {
@@ -135,8 +167,9 @@ async fn probe_bucket(c: &Clients, account: &str, name: &str, listed: bool) -> B
         }
     };
     match presence {
-        Read::Ok(BucketPresence::Owned) => read_bucket(c, name, None, BucketPresence::Owned).await,
-        Read::Ok(BucketPresence::OtherAccount) => read_bucket(c, name, None, BucketPresence::OtherAccount).await,
+        Read::Ok(BucketPresence::Owned) => Ok(read_bucket(c, name, None, BucketPresence::Owned).await),
+        Read::Ok(BucketPresence::OtherAccount) if defer_foreign => Err(name.to_string()),
+        Read::Ok(BucketPresence::OtherAccount) => Ok(read_bucket(c, name, None, BucketPresence::OtherAccount).await),
         other => {
             let why = match &other {
                 Read::Ok(_) => "the bucket does not exist".to_string(),
@@ -145,7 +178,7 @@ async fn probe_bucket(c: &Clients, account: &str, name: &str, listed: bool) -> B
             fn skip<T>(api: &str, why: &str) -> Read<T> {
                 Read::Error(ReadError::new(api, ErrorKind::NotCollected, why))
             }
-            Bucket {
+            Ok(Bucket {
                 name: name.to_string(),
                 presence: other.clone(),
                 region: None,
@@ -157,7 +190,7 @@ async fn probe_bucket(c: &Clients, account: &str, name: &str, listed: bool) -> B
                 lifecycle: skip("s3:GetLifecycleConfiguration", &why),
                 logging: skip("s3:GetBucketLogging", &why),
                 encryption: skip("s3:GetEncryptionConfiguration", &why),
-            }
+            })
         }
     }
 }
@@ -185,7 +218,7 @@ async fn policy(c: &Clients, name: &str, region: &str, foreign: bool) -> Read<Op
 // Old lifecycle configurations carry the rule-level `Prefix` that the API has deprecated; it
 // still decides which objects a rule applies to.
 #[allow(deprecated)]
-async fn read_bucket(c: &Clients, name: &str, region: Option<String>, presence: BucketPresence) -> Bucket {
+pub(crate) async fn read_bucket(c: &Clients, name: &str, region: Option<String>, presence: BucketPresence) -> Bucket {
     let foreign = presence == BucketPresence::OtherAccount;
     let region = match region {
         Some(r) => Some(r),
@@ -226,15 +259,7 @@ async fn read_bucket(c: &Clients, name: &str, region: Option<String>, presence: 
                 Err(e) => Read::Error(read_error("s3:GetBucketPublicAccessBlock", &e, foreign)),
             }
         },
-        async {
-            match s3.get_bucket_versioning().bucket(name).send().await {
-                Ok(out) => Read::Ok(Versioning {
-                    status: out.status().map(|s| s.as_str().to_string()),
-                    mfa_delete: out.mfa_delete().map(|s| s.as_str().to_string()),
-                }),
-                Err(e) => Read::Error(read_error("s3:GetBucketVersioning", &e, foreign)),
-            }
-        },
+        crate::versioning::read(&s3, name, foreign),
         async {
             match s3.get_object_lock_configuration().bucket(name).send().await {
                 Ok(out) => Read::Ok(out.object_lock_configuration().map(|c| {
@@ -357,9 +382,18 @@ pub(crate) async fn account_public_access_block(c: &Clients, account: &str) -> R
     }
 }
 
-/// The trails' KMS keys: metadata, policy, rotation.
-pub(crate) async fn keys(c: &Clients, account: &str, trails: &BTreeMap<String, Trail>) -> Vec<Key> {
-    let refs: Vec<(String, String)> = {
+/// The trails' KMS keys: metadata, policy, rotation. A key whose ARN names another account in
+/// `others` (accounts the caller holds credentials for) is not read here but returned as
+/// deferred `(reference, region)`, to be read with that account's credentials.
+pub(crate) async fn keys(
+    c: &Clients,
+    account: &str,
+    trails: &BTreeMap<String, Trail>,
+    others: &BTreeSet<String>,
+) -> (Vec<Key>, Vec<(String, String)>) {
+    let mut refs: Vec<(String, String)> = Vec::new();
+    let mut deferred = Vec::new();
+    {
         let mut seen = BTreeMap::new();
         for t in trails.values() {
             if let Some(k) = &t.kms_key_id {
@@ -367,60 +401,93 @@ pub(crate) async fn keys(c: &Clients, account: &str, trails: &BTreeMap<String, T
                 seen.entry(k.clone()).or_insert(region);
             }
         }
-        seen.into_iter().collect()
-    };
-    stream::iter(refs)
+        for (reference, region) in seen {
+            match arn::account(&reference) {
+                Some(owner) if owner != account && others.contains(owner) => deferred.push((reference, region)),
+                _ => refs.push((reference, region)),
+            }
+        }
+    }
+    let keys = stream::iter(refs)
         .map(|(reference, region)| async move {
             let foreign = arn::account(&reference).is_some_and(|a| a != account);
-            let kms = c.kms(&region);
-            let metadata = match kms.describe_key().key_id(&reference).send().await {
-                Ok(out) => match out.key_metadata() {
-                    Some(m) => Read::Ok(KeyMetadata {
-                        arn: m.arn().unwrap_or(&reference).to_string(),
-                        key_manager: m.key_manager().map(|x| x.as_str().to_string()).unwrap_or_default(),
-                        key_spec: m
-                            .key_spec()
-                            .map(|x| x.as_str().to_string())
-                            .unwrap_or_else(|| "SYMMETRIC_DEFAULT".into()),
-                        key_state: m.key_state().map(|x| x.as_str().to_string()).unwrap_or_default(),
-                        origin: m.origin().map(|x| x.as_str().to_string()),
-                        deletion_date: time(m.deletion_date()),
-                    }),
-                    None => Read::Error(ReadError::new(
-                        "kms:DescribeKey",
-                        ErrorKind::Other,
-                        "no key metadata returned",
-                    )),
-                },
-                Err(e) => Read::Error(read_error("kms:DescribeKey", &e, foreign)),
-            };
-            let id = metadata
-                .ok()
-                .map(|m| m.arn.clone())
-                .unwrap_or_else(|| reference.clone());
-            let (policy, rotation) = futures_util::join!(
-                async {
-                    match kms.get_key_policy().key_id(&id).policy_name("default").send().await {
-                        Ok(out) => Read::Ok(out.policy().unwrap_or_default().to_string()),
-                        Err(e) => Read::Error(read_error("kms:GetKeyPolicy", &e, foreign)),
-                    }
-                },
-                async {
-                    match kms.get_key_rotation_status().key_id(&id).send().await {
-                        Ok(out) => Read::Ok(out.key_rotation_enabled()),
-                        Err(e) => Read::Error(read_error("kms:GetKeyRotationStatus", &e, foreign)),
-                    }
-                }
-            );
-            Key {
-                reference,
-                region,
-                metadata,
-                policy,
-                rotation_enabled: rotation,
-            }
+            read_key(c, reference, region, foreign).await
         })
         .buffered(BUCKET_CONCURRENCY)
         .collect()
-        .await
+        .await;
+    (keys, deferred)
+}
+
+/// One key, read with `c`'s credentials (`foreign`: it belongs to another account).
+pub(crate) async fn read_key(c: &Clients, reference: String, region: String, foreign: bool) -> Key {
+    let kms = c.kms(&region);
+    let metadata = match kms.describe_key().key_id(&reference).send().await {
+        Ok(out) => match out.key_metadata() {
+            Some(m) => Read::Ok(KeyMetadata {
+                arn: m.arn().unwrap_or(&reference).to_string(),
+                key_manager: m.key_manager().map(|x| x.as_str().to_string()).unwrap_or_default(),
+                key_spec: m
+                    .key_spec()
+                    .map(|x| x.as_str().to_string())
+                    .unwrap_or_else(|| "SYMMETRIC_DEFAULT".into()),
+                key_state: m.key_state().map(|x| x.as_str().to_string()).unwrap_or_default(),
+                origin: m.origin().map(|x| x.as_str().to_string()),
+                deletion_date: time(m.deletion_date()),
+            }),
+            None => Read::Error(ReadError::new(
+                "kms:DescribeKey",
+                ErrorKind::Other,
+                "no key metadata returned",
+            )),
+        },
+        Err(e) => Read::Error(read_error("kms:DescribeKey", &e, foreign)),
+    };
+    let id = metadata
+        .ok()
+        .map(|m| m.arn.clone())
+        .unwrap_or_else(|| reference.clone());
+    let (policy, rotation) = futures_util::join!(
+        async {
+            match kms.get_key_policy().key_id(&id).policy_name("default").send().await {
+                Ok(out) => Read::Ok(out.policy().unwrap_or_default().to_string()),
+                Err(e) => Read::Error(read_error("kms:GetKeyPolicy", &e, foreign)),
+            }
+        },
+        async {
+            match kms.get_key_rotation_status().key_id(&id).send().await {
+                Ok(out) => Read::Ok(out.key_rotation_enabled()),
+                Err(e) => Read::Error(read_error("kms:GetKeyRotationStatus", &e, foreign)),
+            }
+        }
+    );
+    let owner = arn::account(&reference).filter(|_| foreign).map(str::to_string);
+    let owner = owner.as_deref();
+    Key {
+        metadata: other_accounts_key(metadata, owner),
+        policy: other_accounts_key(policy, owner),
+        rotation_enabled: other_accounts_key(rotation, owner),
+        reference,
+        region,
+    }
+}
+
+/// A failed read of account `owner`'s key, made with another account's credentials (its role
+/// was not assumed in this collection): say so, whatever the endpoint answered (AWS denies
+/// access unless the key policy lets the account in; an emulator may say the key does not
+/// exist).
+fn other_accounts_key<T>(r: Read<T>, owner: Option<&str>) -> Read<T> {
+    match (r, owner) {
+        (Read::Error(mut e), Some(owner)) => {
+            e.message = format!(
+                "{} (the key belongs to account {owner}, read with this account's credentials: collect {owner} too with --org, or check it there)",
+                e.message
+            )
+            .chars()
+            .take(600)
+            .collect();
+            Read::Error(e)
+        }
+        (r, _) => r,
+    }
 }

@@ -155,6 +155,22 @@ pub(crate) struct ScanArgs {
     /// Leave out the API call-rate and error-rate anomaly detector.
     #[arg(long)]
     pub(crate) no_insights: bool,
+    /// Public keys for the digest chains: the JSON of `aws cloudtrail list-public-keys`, or an
+    /// object mapping each region to such a list (default: `.trailguard/public-keys.json`
+    /// inside the source, reported as such).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) public_keys: Option<std::path::PathBuf>,
+    /// Digest signatures of a synced copy, as for `verify --signatures` (default:
+    /// `.trailguard/signatures.json` inside the source).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) signatures: Option<std::path::PathBuf>,
+    /// The bucket's name, for a copy whose digests cannot tell it.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) bucket: Option<String>,
+    /// Do not verify the digest chains in the pass (a source with digests is verified by
+    /// default, and its verdict heads the report).
+    #[arg(long)]
+    pub(crate) no_verify: bool,
     #[command(flatten)]
     pub(crate) input: InputArgs,
 }

@@ -43,6 +43,23 @@ mod scan {
     }
 
     #[test]
+    fn demo_trail_verdict_heads_the_report_and_insights_find_its_bursts() {
+        let out = bin().args(["scan", "-q"]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        // Four days: the injected bursts come after the two days of baseline Insights needs.
+        let insights = text.lines().find(|l| l.starts_with("Insights")).unwrap_or_default();
+        assert!(insights.contains("anomalies"), "{text}");
+        assert!(text.starts_with("trailguard scan — built-in demo trail"), "{text}");
+        let first = text.lines().nth(2).unwrap_or_default();
+        assert!(
+            first.starts_with("Integrity") && first.contains("VALID — every digest and log checked is intact"),
+            "{text}"
+        );
+        assert!(text.contains("the demo trail's signing keys"), "{text}");
+    }
+
+    #[test]
     fn corpus_json() {
         let out = bin().args(["scan", "--json"]).arg(corpus()).output().unwrap();
         assert_eq!(out.status.code(), Some(0));

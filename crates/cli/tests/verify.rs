@@ -168,9 +168,10 @@ impl Copy {
             .expect("a digest listing logs")
     }
 
-    fn verify(&self, extra: &[&str]) -> Output {
+    /// `trailguard COMMAND <copy> --public-keys … --signatures … EXTRA…`
+    fn run(&self, command: &str, extra: &[&str]) -> Output {
         bin()
-            .arg("verify")
+            .arg(command)
             .arg(&self.root)
             .arg("--public-keys")
             .arg(&self.keys)
@@ -179,6 +180,39 @@ impl Copy {
             .args(extra)
             .output()
             .unwrap()
+    }
+
+    fn verify(&self, extra: &[&str]) -> Output {
+        self.run("verify", extra)
+    }
+
+    /// Append a second gzip member holding a forged record to `log`: readers that read every
+    /// member see it.
+    fn append_forged_member(&self, log: &str) {
+        let mut bytes = std::fs::read(self.path(log)).unwrap();
+        bytes.extend(gz(br#"{"Records":[{"eventName":"Forged"}]}"#));
+        std::fs::write(self.path(log), bytes).unwrap();
+    }
+
+    /// Cut a log of more than 200 bytes, none of `spare`, in the middle of its deflate data;
+    /// returns its key.
+    fn cut_a_log(&self, spare: &[&String]) -> String {
+        let cut = self
+            .files("CloudTrail")
+            .into_iter()
+            .find(|k| !spare.contains(&k) && std::fs::metadata(self.path(k)).unwrap().len() > 200)
+            .unwrap();
+        let bytes = std::fs::read(self.path(&cut)).unwrap();
+        std::fs::write(self.path(&cut), &bytes[..bytes.len() / 2]).unwrap();
+        cut
+    }
+
+    /// Flip the case of one letter of an event name inside `log` (still valid JSON and gzip).
+    fn edit_log(&self, log: &str) {
+        let mut text = self.read_gz(log);
+        let at = text.windows(9).position(|w| w == b"eventName").unwrap();
+        text[at + 12] ^= 0x20;
+        std::fs::write(self.path(log), gz(&text)).unwrap();
     }
 
     fn verify_json(&self, extra: &[&str]) -> (i32, J) {
@@ -234,6 +268,190 @@ fn assert_finding(v: &J, kind: &str, key: &str) {
         "no {kind} naming {key}: {:#}",
         v["findings"]
     );
+}
+
+/// `scan` verifies the digest chains of a source in its one pass (issue 4 item 7): its
+/// verdict, counts and findings must be exactly those of `trailguard verify` on the same copy,
+/// with the same keys and signatures.
+mod scan_pass {
+    use super::*;
+
+    impl Copy {
+        fn scan(&self, extra: &[&str]) -> Output {
+            self.run("scan", &[&["-q", "--no-insights"], extra].concat())
+        }
+
+        fn scan_integrity(&self) -> J {
+            let out = self.scan(&["--json"]);
+            assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+            let v: J = serde_json::from_slice(&out.stdout).unwrap();
+            v["integrity"].clone()
+        }
+    }
+
+    /// The validation part of a verify JSON document (the context fields left out).
+    fn validation(v: &J) -> J {
+        let mut m = serde_json::Map::new();
+        for k in [
+            "schema",
+            "verdict",
+            "start",
+            "end",
+            "expected_until",
+            "expected_until_given",
+            "totals",
+            "areas",
+            "keys",
+            "findings",
+        ] {
+            m.insert(k.to_owned(), v[k].clone());
+        }
+        J::Object(m)
+    }
+
+    fn same_as_verify(c: &Copy) -> J {
+        let integrity = c.scan_integrity();
+        assert!(integrity.is_object(), "scan did not verify: {integrity}");
+        let (_, v) = c.verify_json(&[]);
+        assert_eq!(
+            validation(&integrity["report"]),
+            validation(&v),
+            "scan's integrity report differs from verify's"
+        );
+        integrity
+    }
+
+    #[test]
+    fn intact_trail_same_verdict_as_verify() {
+        let c = copy();
+        let i = same_as_verify(&c);
+        assert_eq!(i["report"]["verdict"], "valid");
+        assert_eq!(
+            i["report"]["totals"]["logs"]["valid"],
+            c.files("CloudTrail").len() as u64
+        );
+        assert_eq!(
+            i["report"]["totals"]["digests"]["valid"],
+            c.files("CloudTrail-Digest").len() as u64
+        );
+        assert!(i["public_keys"].as_str().unwrap().contains("public-keys.json"), "{i:#}");
+    }
+
+    #[test]
+    fn tampered_logs_same_findings_as_verify() {
+        let c = copy();
+        let (_, logs) = c.digest_with_logs(1);
+        let (_, later) = c.digest_with_logs(4);
+        // Edited.
+        let edited = &logs[0];
+        c.edit_log(edited);
+        // Deleted.
+        let deleted = &logs[1.min(logs.len() - 1)];
+        if deleted != edited {
+            std::fs::remove_file(c.path(deleted)).unwrap();
+        }
+        // A forged second gzip member appended.
+        let appended = &later[0];
+        c.append_forged_member(appended);
+        // Cut inside the deflate data: the reader streams it, so scan hashes it on its own.
+        let cut = c.cut_a_log(&[edited, deleted, appended]);
+
+        let i = same_as_verify(&c);
+        let r = &i["report"];
+        assert_eq!(r["verdict"], "invalid");
+        assert_finding(r, "log-hash-mismatch", edited);
+        assert_finding(r, "log-trailing-data", appended);
+        if deleted != edited {
+            assert_finding(r, "log-missing", deleted);
+        }
+        assert!(
+            findings(r).iter().any(|f| f.to_string().contains(cut.as_str())),
+            "the cut log is not named: {r:#}"
+        );
+    }
+
+    #[test]
+    fn deleted_digests_and_forged_signature_same_findings_as_verify() {
+        let c = copy();
+        let chain = c.chain();
+        let n = chain.len();
+        std::fs::remove_file(c.path(&chain[2])).unwrap();
+        std::fs::remove_file(c.path(&chain[n - 1])).unwrap();
+        let i = same_as_verify(&c);
+        assert_finding(&i["report"], "digest-missing", &chain[2]);
+        assert_finding(&i["report"], "newest-digest-missing", &chain[n - 2]);
+
+        let c = copy();
+        let head = chain.last().unwrap();
+        let mut sigs: BTreeMap<String, J> = serde_json::from_slice(&std::fs::read(&c.signatures).unwrap()).unwrap();
+        let head_entry = sigs.keys().find(|k| k.ends_with(head.as_str())).unwrap().clone();
+        let other_entry = sigs.keys().find(|k| k.ends_with(chain[1].as_str())).unwrap().clone();
+        let forged = sigs[&other_entry].clone();
+        sigs.insert(head_entry, forged);
+        std::fs::write(&c.signatures, serde_json::to_vec(&sigs).unwrap()).unwrap();
+        let i = same_as_verify(&c);
+        assert_finding(&i["report"], "digest-signature-invalid", head);
+    }
+
+    #[test]
+    fn text_puts_the_verdict_first_and_strict_fails_on_it() {
+        let c = copy();
+        let out = c.scan(&[]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        let first = text.lines().nth(2).unwrap_or_default();
+        assert!(first.starts_with("Integrity") && first.contains("VALID"), "{text}");
+
+        let (_, logs) = c.digest_with_logs(2);
+        let log = &logs[0];
+        c.edit_log(log);
+        let out = c.scan(&[]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "integrity is reported, not an error without --strict"
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let first = text.lines().nth(2).unwrap_or_default();
+        assert!(first.starts_with("Integrity") && first.contains("INVALID"), "{text}");
+        let head: String = text.lines().take(12).collect::<Vec<_>>().join("\n");
+        assert!(
+            head.contains(log.as_str()),
+            "the edited log is not named near the top:\n{text}"
+        );
+
+        let out = c.scan(&["--strict"]);
+        assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = c.scan(&["--strict", "--no-verify"]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("not verified (--no-verify)"), "{text}");
+        let v: J = serde_json::from_slice(&c.scan(&["--json", "--no-verify"]).stdout).unwrap();
+        assert!(v.get("integrity").is_none(), "{v:#}");
+    }
+
+    #[test]
+    fn keys_inside_the_copy_are_used_and_called_out() {
+        let c = copy();
+        std::fs::copy(&c.keys, c.root.join(".trailguard/public-keys.json")).unwrap();
+        let out = bin()
+            .arg("scan")
+            .arg(&c.root)
+            .args(["-q", "--no-insights", "--json"])
+            .output()
+            .unwrap();
+        let v: J = serde_json::from_slice(&out.stdout).unwrap();
+        let i = &v["integrity"];
+        assert!(
+            i["public_keys"].as_str().unwrap().contains("inside the source"),
+            "{i:#}"
+        );
+        assert!(
+            i["notes"][0].as_str().unwrap().contains("authenticate nothing"),
+            "{i:#}"
+        );
+        // Without signatures only each chain's head is hash-checked.
+        assert_eq!(i["report"]["totals"]["digests"]["unauthenticated"], 4, "{i:#}");
+    }
 }
 
 mod local {
@@ -301,10 +519,7 @@ mod local {
         let c = copy();
         let (_, logs) = c.digest_with_logs(2);
         let log = &logs[0];
-        let mut text = c.read_gz(log);
-        let at = text.windows(9).position(|w| w == b"eventName").unwrap();
-        text[at + 12] ^= 0x20;
-        std::fs::write(c.path(log), gz(&text)).unwrap();
+        c.edit_log(log);
         let (code, v) = c.verify_json(&[]);
         assert_eq!(code, 1);
         assert_eq!(v["verdict"], "invalid");
@@ -319,19 +534,11 @@ mod local {
         let (_, later) = c.digest_with_logs(4);
         let deleted = &logs[0];
         std::fs::remove_file(c.path(deleted)).unwrap();
-        // A second gzip member with a forged record: readers that read every member see it.
+        // A second gzip member with a forged record.
         let appended = &later[0];
-        let mut bytes = std::fs::read(c.path(appended)).unwrap();
-        bytes.extend(gz(br#"{"Records":[{"eventName":"Forged"}]}"#));
-        std::fs::write(c.path(appended), bytes).unwrap();
+        c.append_forged_member(appended);
         // Cut inside the deflate data.
-        let all_logs = c.files("CloudTrail");
-        let cut = all_logs
-            .iter()
-            .find(|k| *k != deleted && *k != appended && std::fs::metadata(c.path(k)).unwrap().len() > 200)
-            .unwrap();
-        let bytes = std::fs::read(c.path(cut)).unwrap();
-        std::fs::write(c.path(cut), &bytes[..bytes.len() / 2]).unwrap();
+        let cut = &c.cut_a_log(&[deleted, appended]);
 
         let (code, v) = c.verify_json(&[]);
         assert_eq!(code, 1);

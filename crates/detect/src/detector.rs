@@ -10,6 +10,7 @@ use trailguard_pattern::{Ast, Expr, Pattern, Subject};
 use trailguard_sigma::{CorrelationLimits, Observation, RuleId, RuleSet, Source};
 
 use crate::alert::{Alert, EventRef, FieldReason, Reason, RuleRef, Window};
+use crate::pending::Pending;
 use crate::rule::{Body, GroupKey, Origin, Rule, Severity};
 use crate::threshold::{AlarmStats, Alarms};
 
@@ -525,6 +526,7 @@ impl Detector {
             keep,
             alerts: Vec::new(),
             pending: Vec::new(),
+            scratch: Vec::new(),
             observations: Vec::new(),
             counts: vec![0; self.rules.len()],
             hits: Vec::new(),
@@ -587,20 +589,14 @@ pub enum Keep {
     First(usize),
 }
 
-/// A match waiting for its rule's alarm stage.
-struct Pending {
-    rule: u32,
-    group: Vec<Option<String>>,
-    event: EventRef,
-    reasons: Vec<Reason>,
-}
-
 /// The per-thread side of detection: feed it records; merge collectors; finish into alerts.
 pub struct Collector<'d> {
     det: &'d Detector,
     keep: Keep,
     alerts: Vec<Alert>,
     pending: Vec<Pending>,
+    /// Reused to pack each held match.
+    scratch: Vec<u8>,
     observations: Vec<Observation>,
     counts: Vec<u64>,
     hits: Vec<u32>,
@@ -675,12 +671,9 @@ impl Collector<'_> {
         let event = EventRef::of(ev);
         if rule.threshold.is_some() {
             let group = det.group_of(ix, ev, &event);
-            self.pending.push(Pending {
-                rule: ix,
-                group,
-                event,
-                reasons: det.reasons(RuleIx(ix), ev),
-            });
+            let reasons = det.reasons(RuleIx(ix), ev);
+            self.pending
+                .push(Pending::pack(ix, &group, &event, &reasons, &mut self.scratch));
             return;
         }
         self.counts[ix as usize] += 1;
@@ -743,7 +736,7 @@ impl Collector<'_> {
         let det = self.det;
         let mut alarms: FxHashMap<u32, Alarms> = FxHashMap::default();
         self.pending
-            .sort_by(|a, b| (a.event.time, a.rule, &a.event.id).cmp(&(b.event.time, b.rule, &b.event.id)));
+            .sort_by(|a, b| (a.time, a.rule, a.id()).cmp(&(b.time, b.rule, b.id())));
         let mut threshold_alerts: Vec<Alert> = Vec::new();
         for p in self.pending {
             let Some(rule) = det.rules.get(p.rule as usize) else {
@@ -751,16 +744,18 @@ impl Collector<'_> {
             };
             let Some(th) = &rule.threshold else { continue };
             let stage = alarms.entry(p.rule).or_insert_with(|| Alarms::new(th.clone()));
-            if let Some(window) = stage.feed(p.group, &p.event) {
+            let (group, key) = p.key();
+            if let Some(window) = stage.feed(group, &key) {
                 self.counts[p.rule as usize] += 1;
                 if rule.severity < self.min {
                     continue;
                 }
+                let held = p.unpack();
                 threshold_alerts.push(Alert {
                     rule: det.refs[p.rule as usize].clone(),
                     severity: rule.severity,
-                    event: p.event,
-                    reasons: p.reasons,
+                    event: held.event,
+                    reasons: held.reasons,
                     window: Some(window),
                 });
             }

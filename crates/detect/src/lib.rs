@@ -59,6 +59,7 @@ mod detector;
 mod file;
 mod load;
 mod pack;
+mod pending;
 mod rule;
 mod testing;
 pub mod threshold;

@@ -93,17 +93,18 @@ fn default_start() -> Timestamp {
 }
 
 impl GenConfig {
-    /// The built-in demo trail of `trailguard scan` with no source: 40,000 records, two
-    /// accounts, three regions, two days (294 signed digests), every scenario, fast gzip.
-    /// About 0.9 CPU-seconds in a release build (half a second on two cores; signing the
-    /// digests is most of it); meant for a [`crate::MemorySink`].
+    /// The built-in demo trail of `trailguard scan` with no source: 60,000 records, two
+    /// accounts, three regions, four days (582 signed digests), every scenario, fast gzip. Four
+    /// days so that the scenarios (placed after the middle of the period) come after the two
+    /// days of history the anomaly detector needs for a baseline. About 2 CPU-seconds in a
+    /// release build (signing the digests is most of it); meant for a [`crate::MemorySink`].
     pub fn demo() -> Self {
         GenConfig {
             seed: 20_261_102,
-            records: 40_000,
+            records: 60_000,
             accounts: 2,
             regions: ["us-east-1", "eu-west-1", "us-west-2"].map(String::from).to_vec(),
-            duration_hours: 48,
+            duration_hours: 96,
             // In memory, speed matters more than size.
             gzip_level: 1,
             ..GenConfig::default()

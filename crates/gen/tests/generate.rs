@@ -833,7 +833,7 @@ fn demo_trail() {
     let cfg = GenConfig::demo();
     let t = run(&cfg);
     let m = &t.out.manifest;
-    assert_eq!(m.counts.records, 40_000);
+    assert_eq!(m.counts.records, 60_000);
     assert_eq!(m.trail.accounts.len(), 2);
     assert_eq!(m.trail.regions.len(), 3);
     assert_eq!(m.scenarios.len(), ScenarioKind::ALL.len());

@@ -334,7 +334,40 @@ pub fn unreadable(what: &str, e: &ReadError) -> (Status, String) {
         ),
         ErrorKind::NotInSource => format!("{what} is not known from the template: {}", e.message),
         ErrorKind::NotCollected => format!("{what} was not collected: {}", e.message),
+        ErrorKind::Unsupported => format!(
+            "could not read {what}: the endpoint does not implement {} ({}); judge it against an endpoint that serves the call (AWS)",
+            e.api,
+            e.describe()
+        ),
         _ => format!("could not read {what}: {}", e.describe()),
     };
     (status, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unimplemented_call_is_an_error_that_says_so() {
+        let e = ReadError::new(
+            "cloudtrail:ListEventDataStores",
+            ErrorKind::Unsupported,
+            "The list_event_data_stores action has not been implemented",
+        );
+        let (status, reason) = unreadable("the event data stores in us-east-1", &e);
+        assert_eq!(status, Status::Error);
+        assert!(
+            reason.contains("the endpoint does not implement cloudtrail:ListEventDataStores"),
+            "{reason}"
+        );
+        let denied = ReadError::new(
+            "cloudtrail:ListEventDataStores",
+            ErrorKind::AccessDenied,
+            "not authorized",
+        );
+        let (status, reason) = unreadable("the event data stores in us-east-1", &denied);
+        assert_eq!(status, Status::Error);
+        assert!(!reason.contains("does not implement"), "{reason}");
+    }
 }

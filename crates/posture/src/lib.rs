@@ -14,7 +14,7 @@
 //! ```
 //! use trailguard_posture::{audit, AuditOptions, Status};
 //! use trailguard_posture::snapshot::{Snapshot, Source, SourceKind};
-//! let snap = Snapshot::new("2026-01-01T00:00:00Z".into(), Source { kind: SourceKind::Live, endpoint_url: None, profile: None, path: None }, "aws");
+//! let snap = Snapshot::new("2026-01-01T00:00:00Z".into(), Source { kind: SourceKind::Live, endpoint_url: None, profile: None, path: None, accounts_merged: Vec::new() }, "aws");
 //! let report = audit(&snap, &AuditOptions::default());
 //! assert_eq!(report.count(Status::Fail), 0); // no account, nothing to fail
 //! ```

@@ -106,6 +106,11 @@ pub struct Source {
     /// The template or plan file read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// Several accounts read as one: a Terraform plan whose AWS providers (`assume_role`,
+    /// `allowed_account_ids`) reach different accounts. Each entry names a provider and the
+    /// account it reaches; checks that depend on which account owns a resource say `MANUAL`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub accounts_merged: Vec<String>,
 }
 
 /// The kind of input a snapshot was built from.

@@ -149,6 +149,10 @@ fn stream<S: Sink + ?Sized, R: BufRead>(
     };
     let mut dec = Decoder::new(file, sink, opts);
     dec.summary.complete = true;
+    // A digest reaches this path only when it could not be held whole (damaged, or far larger
+    // than any digest): its gzip stream is checked and reported like a log's, but its text is
+    // never decoded as records (integrity verification reads digests on its own).
+    let decode = file.kind != ObjectKind::Digest;
     let chunk = opts.chunk.max(1);
     let mut buf: Vec<u8> = Vec::with_capacity(chunk * 2);
     let mut base = 0u64;
@@ -173,7 +177,7 @@ fn stream<S: Sink + ?Sized, R: BufRead>(
                     true
                 }
             };
-            if feed(&mut dec, &mut buf, &mut base, eof, opts) {
+            if feed(&mut dec, &mut buf, &mut base, eof, decode, opts) {
                 break;
             }
         }
@@ -191,12 +195,12 @@ fn stream<S: Sink + ?Sized, R: BufRead>(
                 }
             };
             text_bytes += (buf.len() - before) as u64;
-            if feed(&mut dec, &mut buf, &mut base, eof, opts) {
+            if feed(&mut dec, &mut buf, &mut base, eof, decode, opts) {
                 break;
             }
         }
     }
-    if !dec.saw_values() && failure.is_none() {
+    if decode && !dec.saw_values() && failure.is_none() {
         empty(&mut dec, file);
     }
     if let Some(error) = failure {
@@ -216,14 +220,21 @@ fn stream<S: Sink + ?Sized, R: BufRead>(
     dec.summary
 }
 
-/// Feed the buffered text; returns true when reading should stop.
+/// Feed the buffered text (or, when not `decode`, pass over it); returns true when reading
+/// should stop.
 fn feed<S: Sink + ?Sized>(
     dec: &mut Decoder<'_, S>,
     buf: &mut Vec<u8>,
     base: &mut u64,
     eof: bool,
+    decode: bool,
     opts: &ReadOptions,
 ) -> bool {
+    if !decode {
+        *base += buf.len() as u64;
+        buf.clear();
+        return eof;
+    }
     let used = dec.feed(buf, *base, eof);
     buf.drain(..used);
     *base += used as u64;

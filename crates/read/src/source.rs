@@ -118,6 +118,19 @@ fn looks_like_json(name: &str) -> bool {
 }
 
 impl InputFile {
+    /// The object's stored bytes, read again whole (for a consumer that needs an object the
+    /// pass streamed: integrity verification). Standard input cannot be read twice.
+    pub fn read_stored(&self) -> std::io::Result<Arc<[u8]>> {
+        match &self.location {
+            Location::Memory(b) => Ok(b.clone()),
+            Location::Path(p) => std::fs::read(p).map(|b| Arc::from(b.into_boxed_slice())),
+            Location::Stdin => Err(std::io::Error::new(
+                std::io::ErrorKind::Unsupported,
+                "standard input cannot be read twice",
+            )),
+        }
+    }
+
     /// A file named on the command line (read whatever its name).
     pub fn from_path(path: &Path) -> InputFile {
         let name = path.display().to_string();

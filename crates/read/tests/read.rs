@@ -193,6 +193,19 @@ fn digests_are_kept_apart() {
     assert_eq!(sink.codes(), ["digest-not-records"]);
 }
 
+#[test]
+fn a_damaged_digest_is_reported_once_and_never_decoded_as_records() {
+    let digest = br#"{"awsAccountId":"111122223333","digestStartTime":"2024-01-01T05:17:28Z","digestEndTime":"2024-01-01T06:17:28Z","logFiles":[{"s3Bucket":"b","s3Object":"k","hashValue":"00","hashAlgorithm":"SHA-256","newestEventTime":"2024-01-01T06:00:00Z","oldestEventTime":"2024-01-01T05:20:00Z"}]}"#;
+    let key = "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2024/01/01/111122223333_CloudTrail-Digest_us-east-1_main_us-east-1_20240101T061728Z.json.gz";
+    let whole = gz(digest);
+    let cut = whole[..whole.len() / 2].to_vec();
+    let (sink, summary) = read_bytes(key, cut);
+    assert_eq!(sink.codes(), ["gzip-truncated"], "{:?}", sink.issues);
+    assert_eq!(summary.records, 0);
+    assert!(!summary.complete);
+    assert!(sink.digests.is_empty(), "a damaged digest is not handed over whole");
+}
+
 // ---------------------------------------------------------------------------------------------
 // The bad-input table: each case names what must be reported, how many records must still be
 // read, and whether the file counts as fully read.

@@ -27,6 +27,7 @@ pub fn text(report: &ScanReport, style: Style) -> String {
         style.dim(&format!("— {}", report.source))
     );
     let _ = writeln!(o);
+    integrity(&mut o, style, report);
 
     // Input.
     let mut what = vec![format!("{} files", thousands(f.read))];
@@ -493,6 +494,62 @@ fn detection(o: &mut String, style: Style, d: &trailguard_scan::DetectionReport)
             thousands(r.count),
             r.rule,
             r.title
+        );
+    }
+}
+
+/// How many findings the scan lists under its integrity verdict (`trailguard verify` lists all).
+pub const INTEGRITY_FINDINGS: usize = 5;
+
+/// The digest chains' verdict, first: whether the logs read can be trusted at all.
+fn integrity(o: &mut String, style: Style, report: &ScanReport) {
+    let Some(i) = &report.integrity else {
+        let f = &report.files;
+        if f.digests > 0 {
+            line(o, style, "Integrity", &style.yellow("not verified (--no-verify)"));
+        } else if f.logs > 0 {
+            line(
+                o,
+                style,
+                "Integrity",
+                &style.yellow(
+                    "not verified — no digest files in the source (log file validation off, or the CloudTrail-Digest folders were not copied)",
+                ),
+            );
+        }
+        return;
+    };
+    let r = &i.report;
+    line(o, style, "Integrity", &crate::verify::verdict(r, style));
+    let t = &r.totals;
+    line(o, style, "  digests", &crate::verify::digest_counts(&t.digests, style));
+    line(o, style, "  logs", &crate::verify::log_counts(&t.logs, style));
+    line(
+        o,
+        style,
+        "  keys",
+        &format!("{} public keys, {}", r.keys.usable, i.public_keys),
+    );
+    for n in &i.notes {
+        line(o, style, "  note", &style.yellow(n));
+    }
+    let worth: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity != trailguard_verify::Severity::Info)
+        .collect();
+    for f in worth.iter().take(INTEGRITY_FINDINGS) {
+        crate::verify::finding_line(o, f, style);
+    }
+    if worth.len() > INTEGRITY_FINDINGS {
+        let _ = writeln!(
+            o,
+            "  {}",
+            style.dim(&format!(
+                "… {} more findings: trailguard verify {} lists them all",
+                worth.len() - INTEGRITY_FINDINGS,
+                report.source
+            ))
         );
     }
 }

@@ -174,7 +174,7 @@ fn line(o: &mut String, style: Style, label: &str, value: &str) {
     let _ = writeln!(o, "{} {value}", style.bold(&format!("{label:<11}")));
 }
 
-fn verdict(r: &Report, style: Style) -> String {
+pub(crate) fn verdict(r: &Report, style: Style) -> String {
     let count = |s: Severity| r.findings.iter().filter(|f| f.severity == s).count();
     match r.verdict {
         Verdict::Valid => {
@@ -209,7 +209,7 @@ fn verdict(r: &Report, style: Style) -> String {
     }
 }
 
-fn digest_counts(d: &DigestCounts, style: Style) -> String {
+pub(crate) fn digest_counts(d: &DigestCounts, style: Style) -> String {
     let mut parts = vec![format!("{} valid", thousands(d.valid))];
     if d.unauthenticated > 0 {
         parts.push(style.yellow(&format!("{} hash-checked only", thousands(d.unauthenticated))));
@@ -226,7 +226,7 @@ fn digest_counts(d: &DigestCounts, style: Style) -> String {
     parts.join(" · ")
 }
 
-fn log_counts(l: &LogCounts, style: Style) -> String {
+pub(crate) fn log_counts(l: &LogCounts, style: Style) -> String {
     let mut parts = vec![format!("{} valid", thousands(l.valid))];
     if l.unauthenticated > 0 {
         parts.push(style.yellow(&format!(
@@ -274,7 +274,7 @@ fn area_line(o: &mut String, a: &AreaReport, style: Style) {
     );
 }
 
-fn finding_line(o: &mut String, f: &Finding, style: Style) {
+pub(crate) fn finding_line(o: &mut String, f: &Finding, style: Style) {
     let label = match f.severity {
         Severity::Invalid => style.red("INVALID     "),
         Severity::Missing => style.red("MISSING     "),

@@ -1,14 +1,17 @@
 //! `trailguard scan`: one pass over a trail that every engine shares.
 //!
 //! The pass reads each file once (on all cores) into a [`ScanSink`] per worker thread; each sink
-//! feeds its engines — today the statistics of [`stats`] and the per-minute counts of the
-//! anomaly detector ([`insights`]), then integrity verification and detection as they arrive —
-//! and the sinks are merged into one [`ScanReport`]. Engines never print, read the clock or
-//! touch the disk.
+//! feeds its engines — the statistics of [`stats`], the per-minute counts of the anomaly
+//! detector ([`insights`]), the detection rules ([`detection`]) and, when the source holds
+//! digests, the log hashes and digest bytes that [`integrity`] verifies — and the sinks are
+//! merged into one [`ScanReport`]. Engines never print, read the clock or touch the disk; all
+//! input goes through `trailguard-read` (which [`integrity`] also asks, after the pass, for the
+//! few objects the reader streamed instead of holding whole).
 
 #![deny(missing_docs)]
 
 pub mod detection;
+pub mod integrity;
 pub mod stats;
 
 use std::collections::BTreeMap;
@@ -22,6 +25,7 @@ use trailguard_read::{
 };
 
 pub use detection::DetectionReport;
+pub use integrity::{IntegrityOptions, IntegrityReport};
 pub use stats::{Ranked, Sighting, Stats, Summary};
 pub use trailguard_insights as insights;
 use trailguard_insights::{Accumulator, Detector, InsightsConfig, InsightsSummary};
@@ -40,6 +44,9 @@ pub struct ScanOptions {
     pub insights: Option<InsightsConfig>,
     /// The detection rules run in the pass (`None`: no detection).
     pub detector: Option<Arc<trailguard_detect::Detector>>,
+    /// Digest-chain verification in the pass (`None`: none). It runs only when the source
+    /// holds digest files ([`integrity::has_digests`]).
+    pub integrity: Option<IntegrityOptions>,
 }
 
 impl Default for ScanOptions {
@@ -50,6 +57,7 @@ impl Default for ScanOptions {
             issue_examples: 5,
             insights: Some(InsightsConfig::default()),
             detector: None,
+            integrity: None,
         }
     }
 }
@@ -79,6 +87,7 @@ pub struct ScanSink<'h> {
     digests: u64,
     hook: IssueHook<'h>,
     detect: Option<trailguard_detect::Collector<'h>>,
+    integrity: Option<integrity::IntegrityCollector>,
 }
 
 /// Examples are the first issues in file, record and byte order, whichever thread found them.
@@ -87,7 +96,7 @@ fn issue_order(i: &Issue) -> (&str, u64, u64) {
 }
 
 impl<'h> ScanSink<'h> {
-    fn new(opts: &'h ScanOptions, hook: IssueHook<'h>) -> Self {
+    fn new(opts: &'h ScanOptions, verify: bool, hook: IssueHook<'h>) -> Self {
         ScanSink {
             stats: Stats::new(opts.top),
             insights: opts
@@ -103,6 +112,7 @@ impl<'h> ScanSink<'h> {
                 .detector
                 .as_deref()
                 .map(|d| d.collector(trailguard_detect::Keep::First(detection::EXAMPLES))),
+            integrity: verify.then(integrity::IntegrityCollector::default),
         }
     }
 
@@ -130,6 +140,9 @@ impl<'h> ScanSink<'h> {
         if let (Some(a), Some(b)) = (&mut self.detect, other.detect) {
             a.merge(b);
         }
+        if let (Some(a), Some(b)) = (&mut self.integrity, other.integrity) {
+            a.merge(b);
+        }
     }
 }
 
@@ -151,8 +164,17 @@ impl Sink for ScanSink<'_> {
         self.keep_example(issue);
     }
 
-    fn digest(&mut self, _file: &InputFile, _object: &ObjectBytes<'_>) {
+    fn object(&mut self, file: &InputFile, object: &ObjectBytes<'_>) {
+        if let Some(i) = &mut self.integrity {
+            i.object(file, object);
+        }
+    }
+
+    fn digest(&mut self, file: &InputFile, object: &ObjectBytes<'_>) {
         self.digests += 1;
+        if let Some(i) = &mut self.integrity {
+            i.digest(file, object);
+        }
     }
 }
 
@@ -211,6 +233,10 @@ pub struct ScanReport {
     /// Alerts of the detection rules run in the pass, by severity.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detection: Option<DetectionReport>,
+    /// The digest chains' verdict (absent when the source has no digests or verification
+    /// was off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<IntegrityReport>,
 }
 
 impl ScanReport {
@@ -228,8 +254,9 @@ pub fn scan(
     progress: &dyn Progress,
     hook: IssueHook<'_>,
 ) -> ScanReport {
-    let (sinks, summaries) = read_all(&list.files, &opts.read, progress, || ScanSink::new(opts, hook));
-    let mut merged = ScanSink::new(opts, hook);
+    let verify = opts.integrity.is_some() && integrity::has_digests(list);
+    let (sinks, summaries) = read_all(&list.files, &opts.read, progress, || ScanSink::new(opts, verify, hook));
+    let mut merged = ScanSink::new(opts, verify, hook);
     for s in sinks {
         merged.merge(s);
     }
@@ -253,6 +280,10 @@ fn build_report(
 ) -> ScanReport {
     let detection = match (sink.detect.take(), opts.detector.as_deref()) {
         (Some(c), Some(d)) => Some(DetectionReport::new(d, c.finish())),
+        _ => None,
+    };
+    let integrity = match (sink.integrity.take(), &opts.integrity) {
+        (Some(c), Some(o)) => Some(c.finish(list, o)),
         _ => None,
     };
     let insights = match (sink.insights.take(), &opts.insights) {
@@ -306,5 +337,6 @@ fn build_report(
         summary: sink.stats.summary(),
         insights,
         detection,
+        integrity,
     }
 }

@@ -9,7 +9,6 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rayon::prelude::*;
-use rsa::Pkcs1v15Sign;
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 use trailguard_model::Timestamp;
@@ -136,7 +135,7 @@ impl Node {
 }
 
 /// The result of checking one signature.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SigCheck {
     /// It verifies.
     Valid,
@@ -433,13 +432,23 @@ impl Prepared {
             };
         };
         let hashed = Sha256::digest(message.as_bytes());
-        let check = |sig: &str| {
-            let ok = hex::decode(sig.trim())
-                .map(|s| k.key.verify(Pkcs1v15Sign::new::<Sha256>(), &hashed, &s).is_ok())
+        // The successor normally carries the very signature the digest's metadata holds: the
+        // same text, key and message give the same answer, so each distinct text is checked
+        // once.
+        let mut checked: Vec<(String, SigCheck)> = Vec::new();
+        let mut check = |sig: &str| {
+            let sig = sig.trim();
+            if let Some((_, c)) = checked.iter().find(|(s, _)| s == sig) {
+                return *c;
+            }
+            let ok = hex::decode(sig)
+                .map(|s| k.verify_sha256(message.as_bytes(), &hashed, &s))
                 .unwrap_or(false);
-            if ok { SigCheck::Valid } else { SigCheck::Invalid }
+            let c = if ok { SigCheck::Valid } else { SigCheck::Invalid };
+            checked.push((sig.to_owned(), c));
+            c
         };
-        let own = n.obj.signature.signature().map(check);
+        let own = n.obj.signature.signature().map(&mut check);
         let carried = self
             .carriers(i)
             .into_iter()

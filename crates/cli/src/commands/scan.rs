@@ -1,5 +1,7 @@
 //! `trailguard scan [SOURCE]`
 
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
@@ -7,24 +9,49 @@ use trailguard_gen::{GenConfig, MemorySink, generate};
 
 use trailguard_read::{FileList, Issue, Severity};
 use trailguard_report::Style;
-use trailguard_scan::{ScanOptions, scan};
+use trailguard_scan::{IntegrityOptions, ScanOptions, scan};
 
+use super::verify::Trust;
 use super::{list_source, read_options};
 use crate::args::{Global, ScanArgs};
 use crate::exit;
 use crate::output::{Bar, Out, note};
 
 pub(crate) fn run(args: ScanArgs, global: &Global, out: &mut Out) -> anyhow::Result<u8> {
-    let (source, list) = match &args.source {
-        Some(s) => (s.clone(), list_source(s)?),
-        None => demo_trail()?,
+    let (source, list, demo_trust) = match &args.source {
+        Some(s) => (s.clone(), list_source(s)?, None),
+        None => {
+            let (label, list, trust) = demo_trail()?;
+            (label, list, Some(trust))
+        }
+    };
+    let integrity = if args.no_verify || !trailguard_scan::integrity::has_digests(&list) {
+        None
+    } else {
+        let trust = match demo_trust {
+            Some(t) => t,
+            None => {
+                let root = args.source.as_deref().map(Path::new).filter(|p| p.is_dir());
+                Trust::load(root, args.public_keys.as_deref(), args.signatures.as_deref())?
+            }
+        };
+        Some(IntegrityOptions {
+            keys: Arc::new(trust.keys),
+            signatures: trust.signatures.map(Arc::new),
+            bucket: args.bucket.clone(),
+            max_inflate: args.input.max_inflate,
+            public_keys: trust.public_keys,
+            signatures_text: trust.signatures_text,
+            notes: trust.notes,
+        })
     };
     // Every built-in pack runs in the pass.
     let detector = super::detect::build_detector(&super::detect::RuleArgs::default(), true)?;
     let mut opts = ScanOptions {
         read: read_options(global, &args.input),
         top: args.top,
-        detector: Some(std::sync::Arc::new(detector)),
+        detector: Some(Arc::new(detector)),
+        integrity,
         ..ScanOptions::default()
     };
     if args.no_insights {
@@ -68,11 +95,21 @@ pub(crate) fn run(args: ScanArgs, global: &Global, out: &mut Out) -> anyhow::Res
         ));
         return Ok(exit::ERROR);
     }
+    // Under --strict, logs that cannot be trusted fail the scan too: 1 when a digest chain is
+    // invalid or has missing parts, 2 when part of it could not be checked.
+    if args.input.strict
+        && let Some(i) = &report.integrity
+        && i.report.verdict.exit_code() != exit::OK
+    {
+        note("error: --strict: the digest chains are not all valid (see \"Integrity\")");
+        return Ok(i.report.verdict.exit_code());
+    }
     Ok(exit::OK)
 }
 
-/// The built-in demo trail: generated in memory, deterministically, no network.
-fn demo_trail() -> anyhow::Result<(String, FileList)> {
+/// The built-in demo trail: generated in memory, deterministically, no network; with the keys
+/// and signatures of its digest chains (known here, as CloudTrail's would be).
+fn demo_trail() -> anyhow::Result<(String, FileList, Trust)> {
     let cfg = GenConfig::demo();
     let sink = MemorySink::new();
     let out = generate(&cfg, &sink).context("generating the built-in demo trail")?;
@@ -84,5 +121,12 @@ fn demo_trail() -> anyhow::Result<(String, FileList)> {
         m.trail.regions.len(),
         m.scenarios.len()
     );
-    Ok((label, FileList::memory(sink.into_files())))
+    let trust = Trust {
+        keys: trailguard_verify::KeyRing::from_file(&out.public_keys),
+        signatures: Some(out.signatures),
+        public_keys: "the demo trail's signing keys (generated with it)".into(),
+        signatures_text: "the demo trail's digest metadata (generated with it), and each digest's successor".into(),
+        notes: Vec::new(),
+    };
+    Ok((label, FileList::memory(sink.into_files()), trust))
 }

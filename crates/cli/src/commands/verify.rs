@@ -293,6 +293,70 @@ fn io_failure(e: &std::io::Error) -> ReadFailure {
     }
 }
 
+/// What authenticates a local copy: public keys and digest signatures, from the files given
+/// or from the sidecars `generate` writes inside the copy (`.trailguard/`), with words for the
+/// report on where each came from.
+pub(crate) struct Trust {
+    pub(crate) keys: KeyRing,
+    pub(crate) signatures: Option<SignaturesFile>,
+    pub(crate) public_keys: String,
+    pub(crate) signatures_text: String,
+    pub(crate) notes: Vec<String>,
+}
+
+impl Trust {
+    /// `root`: the copy's folder (`None` for a single file, which has no sidecars).
+    pub(crate) fn load(
+        root: Option<&Path>,
+        public_keys: Option<&Path>,
+        signatures: Option<&Path>,
+    ) -> anyhow::Result<Trust> {
+        let sidecar = |name: &str| root.map(|r| r.join(".trailguard").join(name)).filter(|p| p.is_file());
+        let (keys_path, keys_inside) = match (public_keys, sidecar("public-keys.json")) {
+            (Some(p), _) => (Some(p.to_path_buf()), false),
+            (None, Some(p)) => (Some(p), true),
+            (None, None) => (None, false),
+        };
+        let (sigs_path, sigs_inside) = match (signatures, sidecar("signatures.json")) {
+            (Some(p), _) => (Some(p.to_path_buf()), false),
+            (None, Some(p)) => (Some(p), true),
+            (None, None) => (None, false),
+        };
+        let mut notes = Vec::new();
+        if keys_inside {
+            notes.push(format!(
+                "public keys taken from {} inside the source: they authenticate nothing against whoever could alter this copy; pass --public-keys with keys from CloudTrail",
+                keys_path.as_ref().map_or(String::new(), |p| p.display().to_string())
+            ));
+        }
+        let keys = match &keys_path {
+            Some(p) => KeyRing::from_file(&read_json::<PublicKeysFile>(p, "public keys")?),
+            None => KeyRing::new(),
+        };
+        let signatures = sigs_path.as_deref().map(|p| read_json(p, "signatures")).transpose()?;
+        let public_keys = match (&keys_path, keys_inside) {
+            (Some(p), true) => format!("from {} (inside the source)", p.display()),
+            (Some(p), false) => format!("from {}", p.display()),
+            (None, _) => "none given (--public-keys)".to_owned(),
+        };
+        let signatures_text = match (&sigs_path, sigs_inside) {
+            (Some(p), inside) => format!(
+                "from {}{}, and from each digest's successor",
+                p.display(),
+                if inside { " (inside the source)" } else { "" }
+            ),
+            (None, _) => "from each digest's successor (the newest digest of each chain can only be hash-checked without --signatures)".to_owned(),
+        };
+        Ok(Trust {
+            keys,
+            signatures,
+            public_keys,
+            signatures_text,
+            notes,
+        })
+    }
+}
+
 /// A local copy.
 fn load_local(args: &VerifyArgs, opts: &VerifyOptions, threads: usize) -> anyhow::Result<Loaded> {
     let root = Path::new(&args.source);
@@ -303,29 +367,7 @@ fn load_local(args: &VerifyArgs, opts: &VerifyOptions, threads: usize) -> anyhow
         );
     }
     let list = FileList::walk(root).with_context(|| format!("cannot read the source {}", args.source))?;
-    let mut notes = Vec::new();
-    let sidecar = |name: &str| Some(root.join(".trailguard").join(name)).filter(|p| p.is_file());
-    let (keys_path, keys_inside) = match (&args.public_keys, sidecar("public-keys.json")) {
-        (Some(p), _) => (Some(p.clone()), false),
-        (None, Some(p)) => (Some(p), true),
-        (None, None) => (None, false),
-    };
-    let (sigs_path, sigs_inside) = match (&args.signatures, sidecar("signatures.json")) {
-        (Some(p), _) => (Some(p.clone()), false),
-        (None, Some(p)) => (Some(p), true),
-        (None, None) => (None, false),
-    };
-    if keys_inside {
-        notes.push(format!(
-            "public keys taken from {} inside the source: they authenticate nothing against whoever could alter this copy; pass --public-keys with keys from CloudTrail",
-            keys_path.as_ref().map_or(String::new(), |p| p.display().to_string())
-        ));
-    }
-    let keys = match &keys_path {
-        Some(p) => KeyRing::from_file(&read_json::<PublicKeysFile>(p, "public keys")?),
-        None => KeyRing::new(),
-    };
-    let signatures: Option<SignaturesFile> = sigs_path.as_deref().map(|p| read_json(p, "signatures")).transpose()?;
+    let trust = Trust::load(Some(root), args.public_keys.as_deref(), args.signatures.as_deref())?;
 
     let (digest_files, log_files): (Vec<_>, Vec<_>) = list
         .files
@@ -358,7 +400,7 @@ fn load_local(args: &VerifyArgs, opts: &VerifyOptions, threads: usize) -> anyhow
             path: Some(f.name.clone()),
         })
         .collect();
-    let source = OfflineSource::new(digests, logs, signatures.as_ref(), args.bucket.as_deref());
+    let source = OfflineSource::new(digests, logs, trust.signatures.as_ref(), args.bucket.as_deref());
     let prepared = Prepared::new(source.digests.clone(), source.logs.clone(), opts);
     let needed = prepared.logs_to_check();
     let max_inflate = args.max_inflate;
@@ -379,29 +421,16 @@ fn load_local(args: &VerifyArgs, opts: &VerifyOptions, threads: usize) -> anyhow
     )
     .into_iter()
     .collect();
-    let public_keys = match (&keys_path, keys_inside) {
-        (Some(p), true) => format!("from {} (inside the source)", p.display()),
-        (Some(p), false) => format!("from {}", p.display()),
-        (None, _) => "none given (--public-keys)".to_owned(),
-    };
-    let signatures_text = match (&sigs_path, sigs_inside) {
-        (Some(p), inside) => format!(
-            "from {}{}, and from each digest's successor",
-            p.display(),
-            if inside { " (inside the source)" } else { "" }
-        ),
-        (None, _) => "from each digest's successor (the newest digest of each chain can only be hash-checked without --signatures)".to_owned(),
-    };
     Ok(Loaded {
         prepared,
         outcomes,
-        keys,
+        keys: trust.keys,
         context: ReportContext {
             source: args.source.clone(),
             mode: "local copy".into(),
-            public_keys,
-            signatures: signatures_text,
-            notes,
+            public_keys: trust.public_keys,
+            signatures: trust.signatures_text,
+            notes: trust.notes,
         },
     })
 }

@@ -144,6 +144,50 @@ pub(crate) fn readable_bucket<'a>(
     }
 }
 
+/// One trail bucket whose setting was read, for [`each_bucket_setting`].
+pub(crate) struct BucketSetting<'v, 'a, T> {
+    /// The bucket's name.
+    pub(crate) name: &'a str,
+    /// The trails that write to it (none: a bucket CloudTrail may write to that no trail in
+    /// the snapshot uses).
+    pub(crate) trails: &'v [&'v TrailView<'a>],
+    /// The bucket, for its other settings.
+    pub(crate) bucket: &'a Bucket,
+    /// The bucket as a finding's resource.
+    pub(crate) res: Resource,
+    /// The setting.
+    pub(crate) value: &'a T,
+}
+
+/// The shape of every trail-bucket check: `judge` one setting (`setting` of the bucket,
+/// called `what` in messages) of each trail bucket, once per bucket. A bucket that is not in
+/// the snapshot, missing, another account's, or whose setting could not be read gives the
+/// finding that says so instead; no trail bucket at all gives NOT_APPLICABLE.
+pub(crate) fn each_bucket_setting<'a, T: 'a>(
+    cx: &Context<'a>,
+    info: &CheckInfo,
+    what: &str,
+    setting: impl Fn(&'a Bucket) -> &'a Read<T>,
+    mut judge: impl FnMut(BucketSetting<'_, 'a, T>) -> Finding,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (name, trails) in trail_buckets(cx) {
+        let found = readable_bucket(cx, info, name, &trails)
+            .and_then(|(acct, b)| Ok((acct, b, bucket_read(cx, info, acct, b, what, setting(b))?)));
+        out.push(match found {
+            Ok((acct, b, value)) => judge(BucketSetting {
+                name,
+                trails: &trails,
+                bucket: b,
+                res: bucket_resource(name, Some(&acct.account_id), b.region.as_deref()),
+                value,
+            }),
+            Err(f) => *f,
+        });
+    }
+    or_not_applicable(cx, info, out, "no trail bucket")
+}
+
 /// A read of a bucket property, or the finding that says why it is unknown.
 pub(crate) fn bucket_read<'b, T>(
     cx: &Context<'_>,

@@ -4,7 +4,7 @@ use crate::check::{CheckInfo, Doc, Finding, Scope, Severity, Status};
 use crate::policy::{Effect, Policy};
 use crate::world::{Context, WithEvidence};
 
-use super::common::{bucket_read, bucket_resource, or_not_applicable, readable_bucket, trail_buckets};
+use super::common::{BucketSetting, each_bucket_setting};
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
     id: "CT-032",
@@ -36,32 +36,15 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
 };
 
 pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for (name, trails) in trail_buckets(cx) {
-        let (acct, b) = match readable_bucket(cx, &INFO, name, &trails) {
-            Ok(x) => x,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
-        let res = bucket_resource(name, Some(&acct.account_id), b.region.as_deref());
-        let policy = match bucket_read(cx, &INFO, acct, b, "policy", &b.policy) {
-            Ok(p) => p,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
+    each_bucket_setting(cx, &INFO, "policy", |b| &b.policy, |s| {
+        let BucketSetting { name, res, value: policy, .. } = s;
         let Some(text) = policy else {
-            out.push(cx.finding(&INFO, Status::Fail, res, format!("trail bucket {name} has no bucket policy, so nothing denies plain-HTTP requests")));
-            continue;
+            return cx.finding(&INFO, Status::Fail, res, format!("trail bucket {name} has no bucket policy, so nothing denies plain-HTTP requests"));
         };
         let p = match Policy::parse(text) {
             Ok(p) => p,
             Err(e) => {
-                out.push(cx.finding(&INFO, Status::Error, res, format!("the policy of bucket {name} cannot be read: {e}")));
-                continue;
+                return cx.finding(&INFO, Status::Error, res, format!("the policy of bucket {name} cannot be read: {e}"));
             }
         };
         let object = format!("arn:{}:s3:::{name}/AWSLogs/x", cx.snap.partition);
@@ -75,13 +58,11 @@ pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
                     c.base_operator() == "bool" && c.key == "aws:securetransport" && c.values.iter().any(|v| v.eq_ignore_ascii_case("false"))
                 })
         });
-        let f = match found {
+        match found {
             Some((i, s)) => cx.finding(&INFO, Status::Pass, res, format!("trail bucket {name}: {} denies requests with aws:SecureTransport = false", s.label(i))),
             None => cx
                 .finding(&INFO, Status::Fail, res, format!("the policy of trail bucket {name} does not deny requests with aws:SecureTransport = false"))
                 .evidence([format!("{} statements examined", p.statements.len())]),
-        };
-        out.push(f);
-    }
-    or_not_applicable(cx, &INFO, out, "no trail bucket")
+        }
+    })
 }

@@ -6,7 +6,7 @@ use crate::check::{CheckInfo, Doc, Finding, Scope, Severity, Status};
 use crate::policy::{Effect, Policy, Set, Statement};
 use crate::world::{Context, WithEvidence};
 
-use super::common::{bucket_read, bucket_resource, names, or_not_applicable, readable_bucket, trail_buckets};
+use super::common::{BucketSetting, each_bucket_setting, names};
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
     id: "CT-033",
@@ -74,37 +74,20 @@ fn writer_problems(bucket: &str, i: usize, s: &Statement) -> Vec<String> {
 }
 
 pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for (name, trails) in trail_buckets(cx) {
-        let (acct, b) = match readable_bucket(cx, &INFO, name, &trails) {
-            Ok(x) => x,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
-        let res = bucket_resource(name, Some(&acct.account_id), b.region.as_deref());
-        let policy = match bucket_read(cx, &INFO, acct, b, "policy", &b.policy) {
-            Ok(p) => p,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
+    each_bucket_setting(cx, &INFO, "policy", |b| &b.policy, |s| {
+        let BucketSetting { name, trails, res, value: policy, .. } = s;
         let Some(text) = policy else {
-            out.push(cx.finding(
+            return cx.finding(
                 &INFO,
                 Status::Fail,
                 res,
-                format!("trail bucket {name} has no bucket policy: CloudTrail cannot deliver for trails {}", names(&trails)),
-            ));
-            continue;
+                format!("trail bucket {name} has no bucket policy: CloudTrail cannot deliver for trails {}", names(trails)),
+            );
         };
         let p = match Policy::parse(text) {
             Ok(p) => p,
             Err(e) => {
-                out.push(cx.finding(&INFO, Status::Error, res, format!("the policy of bucket {name} cannot be read: {e}")));
-                continue;
+                return cx.finding(&INFO, Status::Error, res, format!("the policy of bucket {name} cannot be read: {e}"));
             }
         };
         let mut problems = Vec::new();
@@ -132,7 +115,7 @@ pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
                 res,
                 format!(
                     "the policy of trail bucket {name} does not let cloudtrail.amazonaws.com write (s3:PutObject): trails {} cannot deliver{}",
-                    names(&trails),
+                    names(trails),
                     if problems.is_empty() { String::new() } else { format!("; {}", problems.join("; ")) }
                 ),
             )
@@ -146,9 +129,8 @@ pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
                 format!("only cloudtrail.amazonaws.com may write to trail bucket {name}, under AWSLogs/<id>/, with bucket-owner-full-control and aws:SourceArn"),
             )
         };
-        out.push(f.evidence([format!("{} policy statements examined", p.statements.len())]));
-    }
-    or_not_applicable(cx, &INFO, out, "no trail bucket")
+        f.evidence([format!("{} policy statements examined", p.statements.len())])
+    })
 }
 
 #[cfg(test)]

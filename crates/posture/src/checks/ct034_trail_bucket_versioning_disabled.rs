@@ -3,7 +3,7 @@
 use crate::check::{CheckInfo, Doc, Finding, Scope, Severity, Status};
 use crate::world::Context;
 
-use super::common::{bucket_read, bucket_resource, or_not_applicable, readable_bucket, trail_buckets};
+use super::common::{BucketSetting, each_bucket_setting};
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
     id: "CT-034",
@@ -25,28 +25,12 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
 };
 
 pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for (name, trails) in trail_buckets(cx) {
-        let (acct, b) = match readable_bucket(cx, &INFO, name, &trails) {
-            Ok(x) => x,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
-        let res = bucket_resource(name, Some(&acct.account_id), b.region.as_deref());
-        let v = match bucket_read(cx, &INFO, acct, b, "versioning", &b.versioning) {
-            Ok(v) => v,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
-        out.push(match v.status.as_deref() {
+    each_bucket_setting(cx, &INFO, "versioning", |b| &b.versioning, |s| {
+        let BucketSetting { name, res, value: v, .. } = s;
+        match v.status.as_deref() {
             Some("Enabled") => cx.finding(&INFO, Status::Pass, res, format!("trail bucket {name} has versioning Enabled")),
             Some(other) => cx.finding(&INFO, Status::Fail, res, format!("trail bucket {name} has versioning {other}: overwritten or deleted log files are gone")),
             None => cx.finding(&INFO, Status::Fail, res, format!("versioning was never enabled on trail bucket {name}: overwritten or deleted log files are gone")),
-        });
-    }
-    or_not_applicable(cx, &INFO, out, "no trail bucket")
+        }
+    })
 }

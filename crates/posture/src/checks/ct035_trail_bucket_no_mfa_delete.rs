@@ -3,7 +3,7 @@
 use crate::check::{CheckInfo, Doc, Finding, Scope, Severity, Status};
 use crate::world::Context;
 
-use super::common::{bucket_read, bucket_resource, or_not_applicable, readable_bucket, trail_buckets};
+use super::common::{BucketSetting, each_bucket_setting};
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
     id: "CT-035",
@@ -35,32 +35,16 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
 };
 
 pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for (name, trails) in trail_buckets(cx) {
-        let (acct, b) = match readable_bucket(cx, &INFO, name, &trails) {
-            Ok(x) => x,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
-        let res = bucket_resource(name, Some(&acct.account_id), b.region.as_deref());
-        let v = match bucket_read(cx, &INFO, acct, b, "versioning", &b.versioning) {
-            Ok(v) => v,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
+    each_bucket_setting(cx, &INFO, "versioning", |b| &b.versioning, |s| {
+        let BucketSetting { name, bucket: b, res, value: v, .. } = s;
         if v.mfa_delete.as_deref() == Some("Enabled") {
-            out.push(cx.finding(&INFO, Status::Pass, res, format!("trail bucket {name} has MFA Delete enabled")));
-            continue;
+            return cx.finding(&INFO, Status::Pass, res, format!("trail bucket {name} has MFA Delete enabled"));
         }
         let lock = b.object_lock.ok().and_then(|l| l.as_ref());
         let compliance = lock.is_some_and(|l| {
             l.enabled && l.mode.as_deref() == Some("COMPLIANCE") && l.retention_days().is_some_and(|d| d >= cx.opts.retention_days)
         });
-        out.push(if compliance {
+        if compliance {
             cx.finding(
                 &INFO,
                 Status::Pass,
@@ -77,7 +61,6 @@ pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
                     v.mfa_delete.as_deref().unwrap_or("never configured")
                 ),
             )
-        });
-    }
-    or_not_applicable(cx, &INFO, out, "no trail bucket")
+        }
+    })
 }

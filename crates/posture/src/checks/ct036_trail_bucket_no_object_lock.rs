@@ -3,7 +3,7 @@
 use crate::check::{CheckInfo, Doc, Finding, Scope, Severity, Status};
 use crate::world::Context;
 
-use super::common::{bucket_read, bucket_resource, or_not_applicable, readable_bucket, trail_buckets};
+use super::common::{BucketSetting, each_bucket_setting};
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
     id: "CT-036",
@@ -25,25 +25,10 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
 };
 
 pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
     let target = cx.opts.retention_days;
-    for (name, trails) in trail_buckets(cx) {
-        let (acct, b) = match readable_bucket(cx, &INFO, name, &trails) {
-            Ok(x) => x,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
-        let res = bucket_resource(name, Some(&acct.account_id), b.region.as_deref());
-        let lock = match bucket_read(cx, &INFO, acct, b, "Object Lock configuration", &b.object_lock) {
-            Ok(l) => l,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
-        let f = match lock {
+    each_bucket_setting(cx, &INFO, "Object Lock configuration", |b| &b.object_lock, |s| {
+        let BucketSetting { name, res, value: lock, .. } = s;
+        match lock {
             None => cx.finding(&INFO, Status::Fail, res, format!("trail bucket {name} has no Object Lock: log versions can be deleted before the {target}-day retention target")),
             Some(l) if !l.enabled => cx.finding(&INFO, Status::Fail, res, format!("trail bucket {name} has Object Lock disabled")),
             Some(l) => match (l.mode.as_deref(), l.retention_days()) {
@@ -57,8 +42,6 @@ pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
                     format!("trail bucket {name} uses Object Lock mode {mode} ({d} days): anyone with s3:BypassGovernanceRetention can delete log versions; use COMPLIANCE"),
                 ),
             },
-        };
-        out.push(f);
-    }
-    or_not_applicable(cx, &INFO, out, "no trail bucket")
+        }
+    })
 }

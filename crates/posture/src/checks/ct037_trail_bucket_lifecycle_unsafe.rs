@@ -4,7 +4,7 @@ use crate::check::{CheckInfo, Doc, Finding, Scope, Severity, Status};
 use crate::snapshot::LifecycleRule;
 use crate::world::{Context, WithEvidence};
 
-use super::common::{bucket_read, bucket_resource, or_not_applicable, readable_bucket, trail_buckets};
+use super::common::{BucketSetting, each_bucket_setting};
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
     id: "CT-037",
@@ -41,24 +41,9 @@ fn applies(rule: &LifecycleRule, prefixes: &[String]) -> bool {
 }
 
 pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
     let target = cx.opts.retention_days;
-    for (name, trails) in trail_buckets(cx) {
-        let (acct, b) = match readable_bucket(cx, &INFO, name, &trails) {
-            Ok(x) => x,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
-        let res = bucket_resource(name, Some(&acct.account_id), b.region.as_deref());
-        let rules = match bucket_read(cx, &INFO, acct, b, "lifecycle configuration", &b.lifecycle) {
-            Ok(r) => r,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
+    each_bucket_setting(cx, &INFO, "lifecycle configuration", |b| &b.lifecycle, |s| {
+        let BucketSetting { name, trails, res, value: rules, .. } = s;
         // Where the trails write; a bucket whose trails are outside the snapshot (a log-archive
         // account's template) receives under CloudTrail's default `AWSLogs/`.
         let mut prefixes: Vec<String> = trails
@@ -120,7 +105,6 @@ pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
         } else {
             cx.finding(&INFO, Status::Pass, res, format!("trail bucket {name} archives logs and keeps them at least {target} days"))
         };
-        out.push(f.evidence(evidence));
-    }
-    or_not_applicable(cx, &INFO, out, "no trail bucket")
+        f.evidence(evidence)
+    })
 }

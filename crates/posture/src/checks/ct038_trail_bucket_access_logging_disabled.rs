@@ -3,7 +3,7 @@
 use crate::check::{CheckInfo, Doc, Finding, Scope, Severity, Status};
 use crate::world::Context;
 
-use super::common::{bucket_read, bucket_resource, or_not_applicable, readable_bucket, trail_buckets};
+use super::common::{BucketSetting, each_bucket_setting};
 
 pub(crate) const INFO: CheckInfo = CheckInfo {
     id: "CT-038",
@@ -40,24 +40,9 @@ pub(crate) const INFO: CheckInfo = CheckInfo {
 };
 
 pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for (name, trails) in trail_buckets(cx) {
-        let (acct, b) = match readable_bucket(cx, &INFO, name, &trails) {
-            Ok(x) => x,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
-        let res = bucket_resource(name, Some(&acct.account_id), b.region.as_deref());
-        let logging = match bucket_read(cx, &INFO, acct, b, "access logging", &b.logging) {
-            Ok(l) => l,
-            Err(f) => {
-                out.push(*f);
-                continue;
-            }
-        };
-        out.push(match logging {
+    each_bucket_setting(cx, &INFO, "access logging", |b| &b.logging, |s| {
+        let BucketSetting { name, res, value: logging, .. } = s;
+        match logging {
             None => cx.finding(&INFO, Status::Fail, res, format!("server access logging is off on trail bucket {name}")),
             Some(l) if l.target_bucket == name => cx.finding(
                 &INFO,
@@ -66,7 +51,6 @@ pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
                 format!("trail bucket {name} writes its access logs into itself: use a separate bucket"),
             ),
             Some(l) => cx.finding(&INFO, Status::Pass, res, format!("trail bucket {name} logs access to bucket {}", l.target_bucket)),
-        });
-    }
-    or_not_applicable(cx, &INFO, out, "no trail bucket")
+        }
+    })
 }

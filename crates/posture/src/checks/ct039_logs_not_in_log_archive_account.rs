@@ -41,7 +41,20 @@ pub(crate) fn run(cx: &Context<'_>) -> Vec<Finding> {
         let owner = cx.world.bucket_owner(name);
         let region = bucket.and_then(|(_, b)| b.region.as_deref());
         let res = bucket_resource(name, owner, region);
+        let merged = &cx.snap.source.accounts_merged;
         let f = match (owner, bucket.map(|(_, b)| &b.presence)) {
+            // A plan whose providers reach several accounts is read as one account: that the
+            // bucket and the trail share it says nothing.
+            _ if !merged.is_empty() => cx.finding(
+                &INFO,
+                Status::Manual,
+                res,
+                format!(
+                    "the plan's AWS providers reach several accounts ({}), read here as one: whether bucket {name} is in another account than trail {} is not known from it",
+                    merged.join("; "),
+                    names(&trails)
+                ),
+            ),
             (Some(o), _) if owners.contains(&o) => cx.finding(
                 &INFO,
                 Status::Fail,

@@ -17,6 +17,7 @@ use crate::snapshot::{
 };
 
 pub mod cloudformation;
+mod providers;
 pub mod terraform;
 pub mod tree;
 mod value;
@@ -171,6 +172,7 @@ impl Model {
                 endpoint_url: None,
                 profile: None,
                 path: Some(file.to_string()),
+                accounts_merged: Vec::new(),
             },
             "aws",
         );

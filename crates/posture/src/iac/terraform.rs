@@ -60,8 +60,34 @@ pub fn read(file: &str, text: &str, collected_at: &str) -> Result<Snapshot, IacE
     p.read_all();
     let region = p.region.clone();
     let account = p.account.clone();
-    Ok(p.model
-        .into_snapshot(SourceKind::Terraform, file, collected_at, &account, &region))
+    // Providers that reach several accounts: the plan is read as one account, and says so.
+    let caller = (account != ACCOUNT).then_some(account.as_str());
+    let spanned = super::providers::spanned(&root, caller);
+    let all: Vec<String> = spanned.iter().map(|x| x.describe()).collect();
+    for provider in &spanned {
+        let others: Vec<&str> = all
+            .iter()
+            .filter(|d| !d.starts_with(&format!("{} (", provider.key)))
+            .map(String::as_str)
+            .collect();
+        p.model.unresolved.push(Unresolved {
+            logical_id: format!("provider.{}", provider.key),
+            property: "account".into(),
+            message: format!(
+                "the plan's AWS providers reach several accounts: {} besides {}; this reader audits a plan as one account, so which account owns the trail, its bucket and its key is not known here (CT-039 is MANUAL): audit the deployed accounts with `audit --live --org`, or one plan per account",
+                provider.describe(),
+                others.join(", ")
+            ),
+            file: file.to_string(),
+            line: provider.line,
+            column: provider.column,
+        });
+    }
+    let mut snap = p
+        .model
+        .into_snapshot(SourceKind::Terraform, file, collected_at, &account, &region);
+    snap.source.accounts_merged = all;
+    Ok(snap)
 }
 
 struct Res {
@@ -945,27 +971,31 @@ fn tf_lifecycle(r: &V) -> LifecycleRule {
         status: r.get("status").and_then(V::as_str).unwrap_or_else(|| "Enabled".into()),
         prefix,
         narrowed,
-        transitions: r
-            .get("transition")
-            .map(V::items)
-            .unwrap_or(&[])
-            .iter()
-            .map(|t| Transition {
-                days: t.get("days").and_then(V::as_i64),
-                storage_class: t.get("storage_class").and_then(V::as_str).unwrap_or_default(),
-            })
-            .collect(),
-        expiration_days: r
-            .get("expiration")
-            .and_then(|e| e.items().first().cloned())
-            .and_then(|e| e.get("days").and_then(V::as_i64))
-            .filter(|d| *d > 0),
-        noncurrent_expiration_days: r
-            .get("noncurrent_version_expiration")
-            .and_then(|e| e.items().first().cloned())
-            .and_then(|e| e.get("noncurrent_days").and_then(V::as_i64))
-            .filter(|d| *d > 0),
+        transitions: tf_transitions(r),
+        expiration_days: tf_block_days(r, "expiration", "days"),
+        noncurrent_expiration_days: tf_block_days(r, "noncurrent_version_expiration", "noncurrent_days"),
     }
+}
+
+/// A lifecycle rule's `transition` blocks (both provider schemas write them alike).
+fn tf_transitions(r: &V) -> Vec<Transition> {
+    r.get("transition")
+        .map(V::items)
+        .unwrap_or(&[])
+        .iter()
+        .map(|t| Transition {
+            days: t.get("days").and_then(V::as_i64),
+            storage_class: t.get("storage_class").and_then(V::as_str).unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// A positive day count `key` of a rule's first `block` (`expiration`, …).
+fn tf_block_days(r: &V, block: &str, key: &str) -> Option<i64> {
+    r.get(block)
+        .and_then(|e| e.items().first().cloned())
+        .and_then(|e| e.get(key).and_then(V::as_i64))
+        .filter(|d| *d > 0)
 }
 
 fn tf_legacy_lifecycle(r: &V) -> LifecycleRule {
@@ -978,26 +1008,9 @@ fn tf_legacy_lifecycle(r: &V) -> LifecycleRule {
         },
         prefix: r.get("prefix").and_then(V::as_str),
         narrowed: matches!(r.get("tags"), Some(V::Map(m)) if !m.is_empty()),
-        transitions: r
-            .get("transition")
-            .map(V::items)
-            .unwrap_or(&[])
-            .iter()
-            .map(|t| Transition {
-                days: t.get("days").and_then(V::as_i64),
-                storage_class: t.get("storage_class").and_then(V::as_str).unwrap_or_default(),
-            })
-            .collect(),
-        expiration_days: r
-            .get("expiration")
-            .and_then(|e| e.items().first().cloned())
-            .and_then(|e| e.get("days").and_then(V::as_i64))
-            .filter(|d| *d > 0),
-        noncurrent_expiration_days: r
-            .get("noncurrent_version_expiration")
-            .and_then(|e| e.items().first().cloned())
-            .and_then(|e| e.get("days").and_then(V::as_i64))
-            .filter(|d| *d > 0),
+        transitions: tf_transitions(r),
+        expiration_days: tf_block_days(r, "expiration", "days"),
+        noncurrent_expiration_days: tf_block_days(r, "noncurrent_version_expiration", "days"),
     }
 }
 
