@@ -276,7 +276,7 @@ def main():
     # --- queries ------------------------------------------------------------------------------
     vals = pick_values(tg, lake)
     results["values"] = vals
-    parquet = [f"CREATE VIEW events AS SELECT * FROM read_parquet('{lake}/events/**/*.parquet', hive_partitioning = true)"]
+    parquet = [f"CREATE VIEW events AS SELECT * FROM read_parquet('{lake}/events/**/*.parquet', hive_partitioning = true, hive_types = {{'account': 'VARCHAR', 'region': 'VARCHAR', 'date': 'DATE'}})"]
     recipes = {
         "duckdb_raw_explicit": explicit,
         "duckdb_raw_auto_union_by_name": [

@@ -3,10 +3,10 @@
 //!
 //! | function | what it does |
 //! |---|---|
-//! | `json_extract_scalar(json, path)`, `json_extract(json, path)`, `json_array_length(json[, path])` | Athena/Trino JSONPath access to the payload columns (`$.a.b[0]`, `$["x y"]`) |
+//! | `json_extract_scalar(json, path)`, `json_extract(json, path)`, `json_size(json, path)`, `json_array_length(json)` | Athena/Trino JSONPath access to the payload columns (`$.a.b[0]`, `$["x y"]`) |
 //! | `element_at(json, key)` | CloudTrail Lake's map access on a payload (`element_at(requestparameters, 'bucketName')`); arrays and maps as usual |
 //! | `from_iso8601_timestamp(x)`, `to_iso8601(t)` | Athena's time functions (identity on our typed `eventtime`) |
-//! | `arn_partition`, `arn_service`, `arn_region`, `arn_account`, `arn_resource`, `arn_resource_type`, `arn_resource_name`, `arn_role` | ARN parts; `arn_role` turns an assumed-role session ARN into its role's ARN |
+//! | `arn_partition`, `arn_service`, `arn_region`, `arn_account`, `arn_resource`, `arn_resource_type`, `arn_resource_name`, `arn_role`, `arn_session` | ARN parts; `arn_role` turns an assumed-role session ARN into its role's ARN, `arn_session` gives its session name |
 //! | `ip_in_cidr(ip, cidr)`, `cidr_contains(cidr, ip)`, `is_private_ip(ip)` | IPv4/IPv6 network tests on `sourceipaddress` |
 //! | `resources_match(resources, kind, value)` | the LookupEvents `ResourceType` / `ResourceName` test |
 //! | `filter_pattern_match(eventjson, pattern)` | a CloudWatch Logs filter pattern (metric-filter syntax, e.g. the CIS alarms) matched on a record, as `trailguard_pattern` matches it |
