@@ -331,7 +331,13 @@ def main():
             return f"{v['wall']:.3f} s"
 
         raw = e.get("duckdb_raw_explicit", {})
-        ratio = f"{raw['wall'] / t:,.0f}×" if raw and "error" not in raw else "–"
+        if raw and "error" not in raw:
+            ratio = f"{raw['wall'] / t:,.0f}×"
+        elif raw and raw["error"].startswith("timed out"):
+            # DuckDB was stopped at the time limit: the ratio is at least this.
+            ratio = f"> {raw['wall'] / t:,.0f}×"
+        else:
+            ratio = "–"
         print(f"| {name} | {t:.3f} s | {cell('duckdb_on_our_parquet')} | {cell('duckdb_raw_explicit')} | {ratio} | "
               f"{cell('duckdb_raw_auto_union_by_name')} | {cell('duckdb_raw_auto_sampled')} | {cell('duckdb_ndjson')} |")
 
