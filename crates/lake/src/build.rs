@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use arrow::array::NullBufferBuilder;
 use arrow::array::{
-    Array, ArrayRef, AsArray, BooleanBuilder, Float64Builder, Int64Builder, ListArray, StringArray, StringBuilder,
-    StringDictionaryBuilder, StructArray, TimestampMicrosecondBuilder,
+    ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, ListArray, StringBuilder, StringDictionaryBuilder,
+    StructArray, TimestampMicrosecondBuilder,
 };
 use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{Int32Type, SchemaRef};
@@ -17,13 +17,6 @@ use trailguard_model::FieldId;
 
 use crate::row::Row;
 use crate::schema::{Col, Enc, Table, resource_fields};
-
-/// A string column so far; the builder starts again sized like it (see [`B::finish`]).
-fn finish_sized(b: &mut StringBuilder) -> StringArray {
-    let a = b.finish();
-    *b = StringBuilder::with_capacity(a.len(), a.value_data().len());
-    a
-}
 
 /// One leaf or struct of the builder tree.
 enum B {
@@ -87,19 +80,14 @@ impl ResourcesB {
 
     fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
         let fields = resource_fields();
-        let kind = self.kind.finish();
-        let kinds = kind.values().as_string::<i32>();
-        self.kind = StringDictionaryBuilder::with_capacity(kind.len(), kinds.len(), kinds.value_data().len());
         let children: Vec<ArrayRef> = vec![
-            Arc::new(finish_sized(&mut self.arn)),
-            Arc::new(finish_sized(&mut self.account)),
-            Arc::new(kind),
-            Arc::new(finish_sized(&mut self.prefix)),
+            Arc::new(self.arn.finish()),
+            Arc::new(self.account.finish()),
+            Arc::new(self.kind.finish()),
+            Arc::new(self.prefix.finish()),
         ];
         let items = StructArray::try_new(fields.clone(), children, None)?;
-        let mut next = Vec::with_capacity(self.offsets.len());
-        next.push(0);
-        let offsets = std::mem::replace(&mut self.offsets, next);
+        let offsets = std::mem::replace(&mut self.offsets, vec![0]);
         let item_field = Arc::new(arrow::datatypes::Field::new(
             "item",
             arrow::datatypes::DataType::Struct(fields),
@@ -160,39 +148,14 @@ impl B {
         }
     }
 
-    /// The column so far as an array. The builder starts again empty but sized like the array
-    /// it gave: a partition's batches are alike, and growing each one from nothing by doubling
-    /// copied every buffer about twice and touched fresh memory for each copy (measured: a
-    /// third of ingest's CPU time went to the kernel zeroing pages).
     fn finish(&mut self, col: &Col) -> Result<ArrayRef, ArrowError> {
         Ok(match self {
-            B::Dict(b) => {
-                let a = b.finish();
-                let values = a.values().as_string::<i32>();
-                *b = StringDictionaryBuilder::with_capacity(a.len(), values.len(), values.value_data().len());
-                Arc::new(a)
-            }
-            B::Str(b) => Arc::new(finish_sized(b)),
-            B::Bool(b) => {
-                let a = b.finish();
-                *b = BooleanBuilder::with_capacity(a.len());
-                Arc::new(a)
-            }
-            B::Time(b) => {
-                let a = b.finish();
-                *b = TimestampMicrosecondBuilder::with_capacity(a.len()).with_timezone("UTC");
-                Arc::new(a)
-            }
-            B::Int(b) => {
-                let a = b.finish();
-                *b = Int64Builder::with_capacity(a.len());
-                Arc::new(a)
-            }
-            B::Float(b) => {
-                let a = b.finish();
-                *b = Float64Builder::with_capacity(a.len());
-                Arc::new(a)
-            }
+            B::Dict(b) => Arc::new(b.finish()),
+            B::Str(b) => Arc::new(b.finish()),
+            B::Bool(b) => Arc::new(b.finish()),
+            B::Time(b) => Arc::new(b.finish()),
+            B::Int(b) => Arc::new(b.finish()),
+            B::Float(b) => Arc::new(b.finish()),
             B::Struct { nulls, children } => {
                 let Col::Struct { fields, .. } = col else {
                     return Err(ArrowError::SchemaError("builder and column disagree".into()));
@@ -261,6 +224,7 @@ impl BatchBuilder {
 mod tests {
     use super::*;
     use crate::row::Lineage;
+    use arrow::array::{Array, AsArray};
     use trailguard_model::decode_event_text;
 
     #[test]
