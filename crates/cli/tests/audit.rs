@@ -77,6 +77,22 @@ fn assert_table(actual: &str, name: &str, what: &str) {
     }
 }
 
+/// `audit --format json --snapshot FILE`: the exit code and the report.
+fn audit_snapshot(snap: &Path) -> (Option<i32>, J) {
+    let out = bin()
+        .args(["audit", "--format", "json", "--snapshot"])
+        .arg(snap)
+        .output()
+        .unwrap();
+    let report = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "audit printed no JSON report ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code(), report)
+}
+
 fn finding<'a>(report: &'a J, check: &str, resource_contains: &str) -> &'a J {
     report["findings"]
         .as_array()
@@ -201,13 +217,8 @@ mod live {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-        let out = bin()
-            .args(["audit", "--format", "json", "--snapshot"])
-            .arg(&snap)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "a failed check exits 1");
-        let report: J = serde_json::from_slice(&out.stdout).unwrap();
+        let (code, report) = audit_snapshot(&snap);
+        assert_eq!(code, Some(1), "a failed check exits 1");
         let names = [
             (ids["log_archive"].as_str().unwrap(), "{log-archive}"),
             (ids["workload"].as_str().unwrap(), "{workload}"),
@@ -259,12 +270,7 @@ mod live {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-        let out = bin()
-            .args(["audit", "--format", "json", "--snapshot"])
-            .arg(&snap)
-            .output()
-            .unwrap();
-        let report: J = serde_json::from_slice(&out.stdout).unwrap();
+        let (_, report) = audit_snapshot(&snap);
         let names = [
             (ids["log_archive"].as_str().unwrap(), "{log-archive}"),
             (ids["workload"].as_str().unwrap(), "{workload}"),
@@ -345,13 +351,8 @@ mod live {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-        let out = bin()
-            .args(["audit", "--format", "json", "--snapshot"])
-            .arg(&snap)
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "failures exit 1");
-        let report: J = serde_json::from_slice(&out.stdout).unwrap();
+        let (code, report) = audit_snapshot(&snap);
+        assert_eq!(code, Some(1), "failures exit 1");
         assert_table(&table(&report, &[]), "pitfalls.txt", "pitfalls account");
         // Reasons name the exact setting.
         let validation = finding(&report, "CT-005", "app-trail");
@@ -442,12 +443,7 @@ mod live {
             "{}",
             mgmt["keys"]
         );
-        let out = bin()
-            .args(["audit", "--format", "json", "--snapshot"])
-            .arg(&snap)
-            .output()
-            .unwrap();
-        let report: J = serde_json::from_slice(&out.stdout).unwrap();
+        let (_, report) = audit_snapshot(&snap);
         for check in ["CT-034", "CT-035", "CT-036", "CT-037", "CT-038"] {
             let f = finding(&report, check, "org-trail-logs");
             assert_eq!(f["status"], "MANUAL", "{f}");
