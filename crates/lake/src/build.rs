@@ -6,21 +6,104 @@ use std::sync::Arc;
 
 use arrow::array::NullBufferBuilder;
 use arrow::array::{
-    ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, ListArray, StringBuilder, StringDictionaryBuilder,
-    StructArray, TimestampMicrosecondBuilder,
+    ArrayBuilder, ArrayRef, BooleanBuilder, DictionaryArray, Float64Builder, Int64Builder, ListArray, PrimitiveArray,
+    StringBuilder, StructArray, TimestampMicrosecondBuilder,
 };
-use arrow::buffer::OffsetBuffer;
+use arrow::buffer::{OffsetBuffer, ScalarBuffer};
 use arrow::datatypes::{Int32Type, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
+use rustc_hash::FxHashMap;
 use trailguard_model::FieldId;
 
 use crate::row::Row;
 use crate::schema::{Col, Enc, Table, resource_fields};
 
+/// Room for a batch slightly larger than the last one, so that a builder sized like the last
+/// batch does not double (copying everything) for a few more rows.
+fn headroom(n: usize) -> usize {
+    n + n / 8
+}
+
+/// A dictionary-encoded string column: keys into the distinct values of this batch.
+///
+/// CloudTrail's low-cardinality columns repeat values in runs (one object holds one account,
+/// region and often one service), so a value equal to the previous one is recognised by a
+/// comparison, without hashing; others go through an FxHash map. A batch holds at most
+/// `BATCH_ROWS` rows (and their resources), far below `i32::MAX` distinct values.
+struct DictB {
+    keys: Vec<i32>,
+    nulls: NullBufferBuilder,
+    values: StringBuilder,
+    index: FxHashMap<Box<str>, i32>,
+    /// Key of the last value appended.
+    last: Option<i32>,
+}
+
+impl DictB {
+    fn new() -> Self {
+        DictB {
+            keys: Vec::new(),
+            nulls: NullBufferBuilder::new(0),
+            values: StringBuilder::new(),
+            index: FxHashMap::default(),
+            last: None,
+        }
+    }
+
+    fn value(&self, key: i32) -> &[u8] {
+        let offsets = self.values.offsets_slice();
+        let k = key as usize;
+        match (offsets.get(k), offsets.get(k + 1)) {
+            (Some(&a), Some(&b)) => self
+                .values
+                .values_slice()
+                .get(a as usize..b as usize)
+                .unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
+    fn append(&mut self, v: Option<&str>) {
+        let Some(v) = v else {
+            self.keys.push(0);
+            self.nulls.append_null();
+            return;
+        };
+        let key = match self.last {
+            Some(k) if self.value(k) == v.as_bytes() => k,
+            _ => {
+                let k = match self.index.get(v) {
+                    Some(k) => *k,
+                    None => {
+                        let k = i32::try_from(self.values.len()).unwrap_or(i32::MAX);
+                        self.values.append_value(v);
+                        self.index.insert(v.into(), k);
+                        k
+                    }
+                };
+                self.last = Some(k);
+                k
+            }
+        };
+        self.keys.push(key);
+        self.nulls.append_non_null();
+    }
+
+    fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
+        let rows = self.keys.len();
+        let keys = std::mem::replace(&mut self.keys, Vec::with_capacity(headroom(rows)));
+        let keys = PrimitiveArray::<Int32Type>::new(ScalarBuffer::from(keys), self.nulls.finish());
+        let values = self.values.finish();
+        self.index.clear();
+        self.last = None;
+        Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(keys, Arc::new(values))?))
+    }
+}
+
 /// One leaf or struct of the builder tree.
 enum B {
-    Dict(StringDictionaryBuilder<Int32Type>),
+    Dict(DictB),
     Str(StringBuilder),
     Bool(BooleanBuilder),
     Time(TimestampMicrosecondBuilder),
@@ -35,7 +118,7 @@ struct ResourcesB {
     nulls: NullBufferBuilder,
     arn: StringBuilder,
     account: StringBuilder,
-    kind: StringDictionaryBuilder<Int32Type>,
+    kind: DictB,
     prefix: StringBuilder,
 }
 
@@ -46,7 +129,7 @@ impl ResourcesB {
             nulls: NullBufferBuilder::new(0),
             arn: StringBuilder::new(),
             account: StringBuilder::new(),
-            kind: StringDictionaryBuilder::new(),
+            kind: DictB::new(),
             prefix: StringBuilder::new(),
         }
     }
@@ -63,12 +146,7 @@ impl ResourcesB {
         for res in &r.ev.resources {
             self.arn.append_option(res.arn.as_deref());
             self.account.append_option(res.account_id.as_deref());
-            match res.resource_type.as_deref() {
-                Some(t) => {
-                    self.kind.append_value(t);
-                }
-                None => self.kind.append_null(),
-            }
+            self.kind.append(res.resource_type.as_deref());
             self.prefix.append_option(res.arn_prefix.as_deref());
         }
         self.nulls.append_non_null();
@@ -81,13 +159,15 @@ impl ResourcesB {
     fn finish(&mut self) -> Result<ArrayRef, ArrowError> {
         let fields = resource_fields();
         let children: Vec<ArrayRef> = vec![
-            Arc::new(self.arn.finish()),
-            Arc::new(self.account.finish()),
-            Arc::new(self.kind.finish()),
-            Arc::new(self.prefix.finish()),
+            finish_str(&mut self.arn),
+            finish_str(&mut self.account),
+            self.kind.finish()?,
+            finish_str(&mut self.prefix),
         ];
         let items = StructArray::try_new(fields.clone(), children, None)?;
-        let offsets = std::mem::replace(&mut self.offsets, vec![0]);
+        let mut next = Vec::with_capacity(headroom(self.offsets.len()));
+        next.push(0);
+        let offsets = std::mem::replace(&mut self.offsets, next);
         let item_field = Arc::new(arrow::datatypes::Field::new(
             "item",
             arrow::datatypes::DataType::Struct(fields),
@@ -103,10 +183,18 @@ impl ResourcesB {
     }
 }
 
+/// Finish a string builder and size the next batch's like this one.
+fn finish_str(b: &mut StringBuilder) -> ArrayRef {
+    let (rows, bytes) = (b.len(), b.values_slice().len());
+    let a = b.finish();
+    *b = StringBuilder::with_capacity(headroom(rows), headroom(bytes));
+    Arc::new(a)
+}
+
 impl B {
     fn new(col: &Col) -> B {
         match col {
-            Col::Str { enc: Enc::Dict, .. } => B::Dict(StringDictionaryBuilder::new()),
+            Col::Str { enc: Enc::Dict, .. } => B::Dict(DictB::new()),
             Col::Str { .. } | Col::Json { .. } => B::Str(StringBuilder::new()),
             Col::Bool { .. } => B::Bool(BooleanBuilder::new()),
             Col::Time { .. } => B::Time(TimestampMicrosecondBuilder::new().with_timezone("UTC")),
@@ -124,12 +212,7 @@ impl B {
     /// NULL).
     fn append(&mut self, col: &Col, row: Option<&Row<'_, '_>>) {
         match (self, col) {
-            (B::Dict(b), Col::Str { get, .. }) => match row.and_then(|r| get(r)) {
-                Some(v) => {
-                    b.append_value(v);
-                }
-                None => b.append_null(),
-            },
+            (B::Dict(b), Col::Str { get, .. }) => b.append(row.and_then(|r| get(r))),
             (B::Str(b), Col::Str { get, .. } | Col::Json { get, .. }) => b.append_option(row.and_then(|r| get(r))),
             (B::Bool(b), Col::Bool { get, .. }) => b.append_option(row.and_then(|r| get(r))),
             (B::Time(b), Col::Time { get, .. }) => b.append_option(row.and_then(|r| get(r))),
@@ -150,12 +233,28 @@ impl B {
 
     fn finish(&mut self, col: &Col) -> Result<ArrayRef, ArrowError> {
         Ok(match self {
-            B::Dict(b) => Arc::new(b.finish()),
-            B::Str(b) => Arc::new(b.finish()),
-            B::Bool(b) => Arc::new(b.finish()),
-            B::Time(b) => Arc::new(b.finish()),
-            B::Int(b) => Arc::new(b.finish()),
-            B::Float(b) => Arc::new(b.finish()),
+            B::Dict(b) => b.finish()?,
+            B::Str(b) => finish_str(b),
+            B::Bool(b) => {
+                let a = b.finish();
+                *b = BooleanBuilder::with_capacity(headroom(a.len()));
+                Arc::new(a)
+            }
+            B::Time(b) => {
+                let a = b.finish();
+                *b = TimestampMicrosecondBuilder::with_capacity(headroom(a.len())).with_timezone("UTC");
+                Arc::new(a)
+            }
+            B::Int(b) => {
+                let a = b.finish();
+                *b = Int64Builder::with_capacity(headroom(a.len()));
+                Arc::new(a)
+            }
+            B::Float(b) => {
+                let a = b.finish();
+                *b = Float64Builder::with_capacity(headroom(a.len()));
+                Arc::new(a)
+            }
             B::Struct { nulls, children } => {
                 let Col::Struct { fields, .. } = col else {
                     return Err(ArrowError::SchemaError("builder and column disagree".into()));

@@ -168,7 +168,7 @@ fn merge_partition(
             partition_dir(pv),
             file_name(seq, n * 1000 + k)
         );
-        let (bytes, entry) = write_file(table, &part, pv, &opts.write, &path)?;
+        let (bytes, entry) = write_file(table, std::slice::from_ref(&part), pv, &opts.write, &path)?;
         store.put(&path, Bytes::from(bytes))?;
         add.push(entry);
         off += len;

@@ -1,16 +1,19 @@
-//! `ingest`: source objects → deduplicated, partitioned, sorted Parquet files, committed to the
+//! `ingest`: source objects → deduplicated, partitioned, ordered Parquet files, committed to the
 //! ledger in batches so that an interrupted run loses nothing and duplicates nothing.
 //!
 //! ```text
-//! files not in the ledger ─▶ commit-sized chunks ─┬─▶ read_all (every core): Event → Arrow builders
+//! files not in the ledger ─▶ commit-sized chunks ─┬─▶ read_chunk (every core): Event → Arrow builders
 //!                                                 │     per (table, account, region, date)
-//!                                                 └─▶ per partition (every core): sort by time,
-//!                                                       drop (eventID, recipient) already seen,
-//!                                                       write one Parquet file ─▶ commit record
+//!                                                 └─▶ per partition (every core): order by
+//!                                                       (object, record), drop (eventID,
+//!                                                       recipient) already seen, write one
+//!                                                       Parquet file from slices ─▶ commit record
 //! ```
 
-use std::collections::{HashMap, HashSet};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow::record_batch::RecordBatch;
 use bytes::Bytes;
@@ -19,7 +22,7 @@ use sha2::{Digest, Sha256};
 use trailguard_model::{Event, EventClass};
 use trailguard_read::{
     FileSummary, InputFile, Issue, Location, ObjectBytes, ObjectKind, Progress, ReadOptions, RecordAt, Severity, Sink,
-    read_all,
+    Worker,
 };
 
 use crate::build::BatchBuilder;
@@ -117,10 +120,9 @@ pub struct IngestReport {
     pub issues: Vec<Issue>,
 }
 
-/// One row's sort and identity facts, kept beside the Arrow rows.
+/// One row's origin and identity, kept beside the Arrow rows.
 #[derive(Clone, Copy)]
 struct RowMeta {
-    time: i64,
     file: u32,
     record: u32,
     key: Option<EventKey>,
@@ -290,7 +292,6 @@ impl Sink for IngestSink<'_> {
         };
         builder.append(&row);
         buf.meta.push(RowMeta {
-            time: ev.time.millis().saturating_mul(1000),
             file: u32::try_from(file.id).unwrap_or(u32::MAX),
             record: u32::try_from(at.index).unwrap_or(u32::MAX),
             key,
@@ -475,7 +476,15 @@ struct Written {
     part: (Table, PartitionValues),
 }
 
-/// Sort, deduplicate and encode one partition's rows.
+/// Order, deduplicate and encode one partition's rows.
+///
+/// Rows go out in file order: by source object (key order, which for CloudTrail is delivery
+/// order) and then by position in the object, whichever worker read them. The file is written
+/// from zero-copy slices of the workers' batches in that order ([`segments`]); a duplicate (an
+/// `eventID` and recipient already in the lake or earlier in this order) only splits its
+/// segment. Row groups and pages therefore cover a narrow,
+/// mostly increasing span of `eventtime` (objects are delivered every few minutes), which is
+/// what time pruning needs, without sorting or copying the rows.
 fn build_partition(
     part: (Table, PartitionValues),
     buf: PartBuf,
@@ -485,52 +494,66 @@ fn build_partition(
     opts: &WriteOptions,
 ) -> Result<Written, LakeError> {
     let (table, pv) = &part;
-    // Order by (time, source file, record): deterministic whatever the thread schedule, and
-    // the earliest copy of a duplicate (in key order) is the one kept.
-    let mut order: Vec<(i64, u32, u32, u32, u32)> = Vec::with_capacity(buf.meta.len());
-    let mut m = 0usize;
-    for (bi, b) in buf.batches.iter().enumerate() {
-        for ri in 0..b.num_rows() {
-            let meta = buf.meta[m];
-            order.push((meta.time, meta.file, meta.record, bi as u32, ri as u32));
-            m += 1;
-        }
-    }
-    order.sort_unstable();
-    // Metas in batch order, for the key lookup below.
     let mut starts = Vec::with_capacity(buf.batches.len());
     let mut acc = 0usize;
     for b in &buf.batches {
         starts.push(acc);
         acc += b.num_rows();
     }
-    let mut keep: Vec<(usize, usize)> = Vec::with_capacity(order.len());
+    let mut keep: Vec<RecordBatch> = Vec::new();
     let mut per_file: HashMap<u32, (u64, u64)> = HashMap::new();
-    for (_, file, _, bi, ri) in order {
-        let meta = buf.meta[starts[bi as usize] + ri as usize];
-        let fresh = match meta.key {
-            Some(k) => index.insert(k),
-            None => true,
-        };
-        let slot = per_file.entry(file).or_default();
-        if fresh {
-            slot.0 += 1;
-            keep.push((bi as usize, ri as usize));
-        } else {
-            slot.1 += 1;
+    // Counts of the object being walked (rows of one object come together).
+    let mut current: Option<(u32, u64, u64)> = None;
+    for seg in segments(&buf, &starts) {
+        let batch = &buf.batches[seg.batch];
+        // Rows [from, i) of the segment are fresh and not yet kept.
+        let mut from = 0usize;
+        for i in 0..seg.rows {
+            let meta = buf.meta[starts[seg.batch] + seg.first + i];
+            let fresh = match meta.key {
+                Some(k) => index.insert(k),
+                None => true,
+            };
+            let slot = match &mut current {
+                Some(c) if c.0 == meta.file => c,
+                _ => {
+                    if let Some((f, a, d)) = current.take() {
+                        let s = per_file.entry(f).or_default();
+                        s.0 += a;
+                        s.1 += d;
+                    }
+                    current.insert((meta.file, 0, 0))
+                }
+            };
+            if fresh {
+                slot.1 += 1;
+            } else {
+                slot.2 += 1;
+                if i > from {
+                    keep.push(batch.slice(seg.first + from, i - from));
+                }
+                from = i + 1;
+            }
+        }
+        if seg.rows > from {
+            keep.push(batch.slice(seg.first + from, seg.rows - from));
         }
     }
+    if let Some((f, a, d)) = current {
+        let s = per_file.entry(f).or_default();
+        s.0 += a;
+        s.1 += d;
+    }
+    let keep = coalesce_short(keep)?;
     let (entry, bytes) = if keep.is_empty() {
         (None, Vec::new())
     } else {
-        let refs: Vec<&RecordBatch> = buf.batches.iter().collect();
-        let batch = arrow::compute::interleave_record_batch(&refs, &keep)?;
-        drop(refs);
-        drop(buf);
         let path = format!("{}/{}/{}", table.name(), partition_dir(pv), file_name(seq, n));
-        let (bytes, entry) = write_file(*table, &batch, pv, opts, &path)?;
+        let (bytes, entry) = write_file(*table, &keep, pv, opts, &path)?;
         (Some(entry), bytes)
     };
+    drop(keep);
+    drop(buf);
     Ok(Written {
         entry,
         bytes,
@@ -538,6 +561,105 @@ fn build_partition(
         index,
         part,
     })
+}
+
+/// Rows `first..first + rows` of batch `batch`.
+struct Segment {
+    batch: usize,
+    first: usize,
+    rows: usize,
+}
+
+/// A partition's rows in (object, record) order, as segments of its batches.
+///
+/// Each worker reads its objects in key order, so its batches consist of runs whose (object,
+/// record) keys increase; a k-way merge of those runs cuts them only where another run's rows
+/// come in between. Handing workers consecutive objects (see [`read_chunk`]) keeps the
+/// segments long.
+fn segments(buf: &PartBuf, starts: &[usize]) -> Vec<Segment> {
+    let key = |m: &RowMeta| (m.file, m.record);
+    // Runs: (batch, first row, rows).
+    let mut runs: Vec<(usize, usize, usize)> = Vec::new();
+    for (bi, b) in buf.batches.iter().enumerate() {
+        let metas = &buf.meta[starts[bi]..starts[bi] + b.num_rows()];
+        let mut first = 0;
+        for i in 1..=metas.len() {
+            if i == metas.len() || key(&metas[i]) <= key(&metas[i - 1]) {
+                if i > first {
+                    runs.push((bi, first, i - first));
+                }
+                first = i;
+            }
+        }
+    }
+    let at = |run: usize, pos: usize| {
+        let (bi, first, _) = runs[run];
+        key(&buf.meta[starts[bi] + first + pos])
+    };
+    // Heads of the runs not yet used up: (key of the next row, run, position in the run).
+    type Head = ((u32, u32), usize, usize);
+    let mut heads: BinaryHeap<Reverse<Head>> = (0..runs.len()).map(|r| Reverse((at(r, 0), r, 0))).collect();
+    let mut out = Vec::with_capacity(runs.len());
+    while let Some(Reverse((_, r, pos))) = heads.pop() {
+        let (bi, first, rows) = runs[r];
+        let limit = heads.peek().map(|Reverse((k, ..))| *k);
+        let mut end = pos + 1;
+        while end < rows && limit.is_none_or(|l| at(r, end) < l) {
+            end += 1;
+        }
+        out.push(Segment {
+            batch: bi,
+            first: first + pos,
+            rows: end - pos,
+        });
+        if end < rows {
+            heads.push(Reverse((at(r, end), r, end)));
+        }
+    }
+    out
+}
+
+/// Slices shorter than this are copied together before writing: the Parquet writer's cost per
+/// call is per column, so objects whose records scatter over many partitions (one record here,
+/// one there) would otherwise be written a row at a time.
+const SHORT_RUN: usize = 256;
+
+/// Join runs of consecutive short slices into batches of up to [`BATCH_ROWS`] rows; long slices
+/// stay as they are (zero-copy).
+fn coalesce_short(slices: Vec<RecordBatch>) -> Result<Vec<RecordBatch>, LakeError> {
+    if slices.iter().all(|s| s.num_rows() >= SHORT_RUN) {
+        return Ok(slices);
+    }
+    let mut out = Vec::with_capacity(slices.len());
+    let mut group: Vec<RecordBatch> = Vec::new();
+    let mut group_rows = 0usize;
+    let flush = |group: &mut Vec<RecordBatch>, out: &mut Vec<RecordBatch>| -> Result<(), LakeError> {
+        match group.len() {
+            0 => {}
+            1 => out.append(group),
+            _ => {
+                out.push(arrow::compute::concat_batches(&group[0].schema(), group.iter())?);
+                group.clear();
+            }
+        }
+        Ok(())
+    };
+    for s in slices {
+        if s.num_rows() >= SHORT_RUN {
+            flush(&mut group, &mut out)?;
+            group_rows = 0;
+            out.push(s);
+            continue;
+        }
+        group_rows += s.num_rows();
+        group.push(s);
+        if group_rows >= BATCH_ROWS {
+            flush(&mut group, &mut out)?;
+            group_rows = 0;
+        }
+    }
+    flush(&mut group, &mut out)?;
+    Ok(out)
 }
 
 /// Run an ingest. The caller holds the write lock and has loaded `snap`.
@@ -604,6 +726,49 @@ pub(crate) fn run(
     Ok(report)
 }
 
+/// Read a chunk's objects on the pool's threads, each into its own sink; returns the sinks and
+/// every object's summary (by position in `chunk`).
+///
+/// Workers take objects in blocks of consecutive keys, so a worker's batches hold long runs in
+/// key order (see [`segments`]), and the blocks are small enough (a thirty-second of a worker's
+/// share, at most 64 objects) that workers finish together. The pool's threads live for the
+/// whole ingest, so the memory one commit frees is reused by the next on the same threads.
+fn read_chunk<S: Sink + Send>(
+    pool: &rayon::ThreadPool,
+    chunk: &[InputFile],
+    opts: &ReadOptions,
+    progress: &dyn Progress,
+    make: impl Fn() -> S + Sync,
+) -> (Vec<S>, Vec<FileSummary>) {
+    let threads = pool.current_num_threads().max(1);
+    let block = (chunk.len() / (threads * 32)).clamp(1, 64);
+    let next = AtomicUsize::new(0);
+    let summaries: Vec<Mutex<FileSummary>> = chunk.iter().map(|_| Mutex::new(FileSummary::default())).collect();
+    let sinks = pool.broadcast(|_| {
+        let mut sink = make();
+        let mut worker = Worker::default();
+        loop {
+            let first = next.fetch_add(block, Ordering::Relaxed);
+            if first >= chunk.len() {
+                break;
+            }
+            for (i, file) in chunk.iter().enumerate().skip(first).take(block) {
+                let summary = worker.read(file, opts, &mut sink);
+                progress.file_done(summary.stored_bytes.max(file.size.unwrap_or(0)));
+                if let Ok(mut slot) = summaries[i].lock() {
+                    *slot = summary;
+                }
+            }
+        }
+        sink
+    });
+    let summaries = summaries
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_default())
+        .collect();
+    (sinks, summaries)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn ingest_chunk(
     store: &Store,
@@ -620,7 +785,7 @@ fn ingest_chunk(
         seen: Mutex::new(HashMap::new()),
         ingest_micros: opts.ingest_micros,
     };
-    let (sinks, summaries) = read_all(chunk, &opts.read, progress, || {
+    let (sinks, summaries) = read_chunk(pool, chunk, &opts.read, progress, || {
         IngestSink::new(&shared, opts.max_issues)
     });
     let mut parts: HashMap<(Table, PartitionValues), PartBuf> = HashMap::new();
@@ -752,4 +917,88 @@ fn ingest_chunk(
     log::commit(store, snap, commit)?;
     report.commits += 1;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::Int32Array;
+
+    use super::*;
+
+    /// A partition buffer whose batches hold rows with these (object, record) keys.
+    fn buf(batches: &[&[(u32, u32)]]) -> (PartBuf, Vec<usize>) {
+        let mut b = PartBuf::default();
+        let mut starts = Vec::new();
+        for keys in batches {
+            starts.push(b.meta.len());
+            let col = Int32Array::from(vec![0; keys.len()]);
+            b.batches
+                .push(RecordBatch::try_from_iter([("x", Arc::new(col) as _)]).unwrap());
+            b.meta.extend(keys.iter().map(|&(file, record)| RowMeta {
+                file,
+                record,
+                key: None,
+            }));
+        }
+        (b, starts)
+    }
+
+    fn order(batches: &[&[(u32, u32)]]) -> (Vec<(u32, u32)>, usize) {
+        let (b, starts) = buf(batches);
+        let segs = segments(&b, &starts);
+        let keys = segs
+            .iter()
+            .flat_map(|s| {
+                let base = starts[s.batch] + s.first;
+                (0..s.rows).map(move |i| base + i)
+            })
+            .map(|m| (b.meta[m].file, b.meta[m].record))
+            .collect();
+        (keys, segs.len())
+    }
+
+    #[test]
+    fn segments_merge_workers_runs_in_object_order() {
+        // Two workers that took blocks of objects in turn.
+        let (keys, n) = order(&[
+            &[(0, 0), (0, 1), (1, 0), (4, 0), (4, 1)],
+            &[(2, 0), (3, 0), (3, 1), (5, 0)],
+        ]);
+        assert_eq!(
+            keys,
+            [(0, 0), (0, 1), (1, 0), (2, 0), (3, 0), (3, 1), (4, 0), (4, 1), (5, 0)]
+        );
+        assert_eq!(n, 4, "one segment per block");
+        // One worker: a single segment per batch, however many objects it spans.
+        let (keys, n) = order(&[&[(0, 0), (1, 0), (1, 1)], &[(2, 0), (2, 1)]]);
+        assert_eq!(keys, [(0, 0), (1, 0), (1, 1), (2, 0), (2, 1)]);
+        assert_eq!(n, 2);
+        // Keys that go back inside a batch still come out in order.
+        let (keys, _) = order(&[&[(5, 1), (5, 0), (6, 0)], &[(4, 0)]]);
+        assert_eq!(keys, [(4, 0), (5, 0), (5, 1), (6, 0)]);
+        // Nothing at all.
+        assert_eq!(order(&[]).1, 0);
+        assert_eq!(order(&[&[]]).1, 0);
+    }
+
+    #[test]
+    fn short_slices_are_joined_and_long_ones_kept() {
+        let batch = |n: usize| {
+            let col = Int32Array::from((0..n as i32).collect::<Vec<_>>());
+            RecordBatch::try_from_iter([("x", Arc::new(col) as _)]).unwrap()
+        };
+        let out = coalesce_short(vec![batch(3), batch(5), batch(SHORT_RUN), batch(1), batch(2)]).unwrap();
+        let rows: Vec<usize> = out.iter().map(RecordBatch::num_rows).collect();
+        assert_eq!(rows, [8, SHORT_RUN, 3]);
+        let values: Vec<i32> = out[0]
+            .column(0)
+            .as_any()
+            .downcast_ref::<Int32Array>()
+            .unwrap()
+            .values()
+            .to_vec();
+        assert_eq!(values, [0, 1, 2, 0, 1, 2, 3, 4]);
+    }
 }

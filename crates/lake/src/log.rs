@@ -60,6 +60,23 @@ pub struct StrRange {
     pub nulls: u64,
 }
 
+impl StrRange {
+    /// Widen this range to cover `other` too.
+    pub(crate) fn merge(&mut self, other: StrRange) {
+        self.nulls += other.nulls;
+        if let Some(m) = other.min
+            && self.min.as_ref().is_none_or(|s| m < *s)
+        {
+            self.min = Some(m);
+        }
+        if let Some(m) = other.max
+            && self.max.as_ref().is_none_or(|s| m > *s)
+        {
+            self.max = Some(m);
+        }
+    }
+}
+
 /// One data file of the lake.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FileEntry {

@@ -37,8 +37,9 @@ pub(crate) type Present = fn(&Row<'_, '_>) -> bool;
 /// How a string column is stored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Enc {
-    /// Few distinct values (`eventsource`, `awsregion`, …): dictionary-encoded in Arrow, so each
-    /// value is hashed once and Parquet writes the dictionary as is.
+    /// Few distinct values (`eventsource`, `awsregion`, …): dictionary-encoded in Arrow (each
+    /// batch holds each value once; readers get dictionaries back, which group fast) and in
+    /// Parquet.
     Dict,
     /// Repeated values are common (`useragent`, `sourceipaddress`): plain in Arrow, Parquet's
     /// dictionary encoding with fallback.
@@ -893,6 +894,27 @@ pub(crate) fn leaf_encodings(cols: &[Col]) -> Vec<(String, Enc, bool)> {
                     out.push((format!("{p}.type"), Enc::Dict, false));
                     out.push((format!("{p}.arnprefix"), Enc::Plain, false));
                 }
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk("", cols, &mut out);
+    out
+}
+
+/// Dotted paths of the timestamp leaves (`eventtime`, `useridentity.sessioncontext.…`).
+pub(crate) fn time_leaves(cols: &[Col]) -> Vec<String> {
+    fn walk(prefix: &str, cols: &[Col], out: &mut Vec<String>) {
+        for c in cols {
+            let path = if prefix.is_empty() {
+                c.name().to_owned()
+            } else {
+                format!("{prefix}.{}", c.name())
+            };
+            match c {
+                Col::Time { .. } => out.push(path),
+                Col::Struct { fields, .. } => walk(&path, fields, out),
                 _ => {}
             }
         }

@@ -487,3 +487,110 @@ fn partition_and_time_pruning_skip_files() {
         )
     );
 }
+
+/// Rows keep the order of their source objects (key order, then position in the object), also
+/// when an object's records alternate between partitions (short runs, copied together) or fill
+/// one (long runs, written as slices); a duplicate keeps its first copy in that order; and only
+/// time and other fixed-width columns carry Parquet statistics (the time columns with a page
+/// index), never the strings.
+#[test]
+fn files_keep_object_order_and_no_string_statistics() {
+    let src = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (a_acct, b_acct) = ("111111111111", "222222222222");
+    let record = |secs: u32, acct: &str, id: (u32, u32)| {
+        format!(
+            r#"{{"eventVersion":"1.08","eventTime":"2024-05-01T{:02}:{:02}:{:02}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1","eventID":"{:08x}-0000-4000-8000-{:012x}","recipientAccountId":"{acct}","userIdentity":{{"type":"IAMUser"}}}}"#,
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60,
+            id.0,
+            id.1
+        )
+    };
+    let write = |name: &str, records: Vec<String>| {
+        std::fs::write(
+            src.path().join(name),
+            format!(r#"{{"Records":[{}]}}"#, records.join(",")),
+        )
+        .unwrap();
+    };
+    let alternate = |i: u32| if i.is_multiple_of(2) { a_acct } else { b_acct };
+    // a.json: 600 records alternating between the two accounts, at 10:00 + i s.
+    write(
+        "a.json",
+        (0..600).map(|i| record(36_000 + i, alternate(i), (1, i))).collect(),
+    );
+    // b.json: the same shape an hour earlier; record 10 repeats a.json's record 4.
+    write(
+        "b.json",
+        (0..600)
+            .map(|i| record(32_400 + i, alternate(i), if i == 10 { (1, 4) } else { (2, i) }))
+            .collect(),
+    );
+    // c.json: 1,000 records of one account; record 700 repeats its own record 3.
+    write(
+        "c.json",
+        (0..1000)
+            .map(|i| record(39_600 + i, a_acct, if i == 700 { (3, 3) } else { (3, i) }))
+            .collect(),
+    );
+    let lake = open(dir.path());
+    let r = lake
+        .ingest(&FileList::walk(src.path()).unwrap().files, &opts(), &NoProgress)
+        .unwrap();
+    assert_eq!((r.records, r.duplicates, r.events_added), (2200, 2, 2198), "{r:?}");
+    let snap = lake.snapshot().unwrap();
+    let mut rows_by_account = BTreeMap::new();
+    for f in snap.table_files(Table::Events) {
+        let bytes = bytes::Bytes::from(std::fs::read(dir.path().join(&f.path)).unwrap());
+        let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes).unwrap();
+        // Statistics: on the time columns (with a page index), on no string column.
+        for rg in builder.metadata().row_groups() {
+            for c in rg.columns() {
+                let path = c.column_path().string();
+                if path == "eventtime" {
+                    assert!(c.statistics().is_some_and(|s| s.min_bytes_opt().is_some()), "{path}");
+                    assert!(c.column_index_offset().is_some(), "{path}");
+                } else if c.column_type() == parquet::basic::Type::BYTE_ARRAY {
+                    assert!(c.statistics().is_none(), "{path} has statistics");
+                }
+            }
+        }
+        let mut origin: Vec<(String, i64, String)> = Vec::new();
+        for b in builder.build().unwrap() {
+            let b = b.unwrap();
+            let keys =
+                arrow::compute::cast(b.column_by_name("src_key").unwrap(), &arrow::datatypes::DataType::Utf8).unwrap();
+            let recs = b.column_by_name("src_record").unwrap();
+            let recs = arrow::compute::cast(recs, &arrow::datatypes::DataType::Int64).unwrap();
+            let ids =
+                arrow::compute::cast(b.column_by_name("eventid").unwrap(), &arrow::datatypes::DataType::Utf8).unwrap();
+            for i in 0..b.num_rows() {
+                origin.push((
+                    keys.as_string::<i32>().value(i).to_owned(),
+                    recs.as_primitive::<arrow::datatypes::Int64Type>().value(i),
+                    ids.as_string::<i32>().value(i).to_owned(),
+                ));
+            }
+        }
+        // Object order, then position: b.json's earlier times come after all of a.json's.
+        assert!(
+            origin.windows(2).all(|w| (&w[0].0, w[0].1) < (&w[1].0, w[1].1)),
+            "{}",
+            f.path
+        );
+        // The first copy of each duplicate is the one kept.
+        for (id, key, rec) in [
+            ("00000001-0000-4000-8000-000000000004", "a.json", 4),
+            ("00000003-0000-4000-8000-000000000003", "c.json", 3),
+        ] {
+            if let Some(row) = origin.iter().find(|o| o.2 == id) {
+                assert!(row.0.ends_with(key) && row.1 == rec, "{row:?}");
+            }
+        }
+        *rows_by_account.entry(f.partition.account.clone()).or_insert(0) += origin.len();
+    }
+    assert_eq!(rows_by_account.get(a_acct), Some(&1598));
+    assert_eq!(rows_by_account.get(b_acct), Some(&600));
+}
