@@ -3,10 +3,13 @@
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::TimestampMicrosecondType;
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{ArrowColumnChunk, ArrowColumnWriter, compute_leaves};
 use parquet::basic::{Compression, ZstdLevel};
+use parquet::errors::ParquetError;
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use parquet::schema::types::ColumnPath;
+use rayon::prelude::*;
 
 use crate::error::LakeError;
 use crate::log::{FileEntry, PartitionValues, StrRange};
@@ -70,8 +73,10 @@ pub(crate) fn properties(table: Table, opts: &WriteOptions) -> WriterProperties 
 }
 
 /// Write `parts` (slices of a partition's rows, in file order) as one Parquet file; returns the
-/// bytes and the file's entry (without its path). The slices are written as they are: the
-/// writer cuts row groups at `row_group_rows` across them, so no row is copied before encoding.
+/// bytes and the file's entry (without its path). The slices are encoded as they are, cut into
+/// row groups of `row_group_rows` (no row is copied before encoding), and each row group's
+/// columns are encoded in parallel on the current rayon pool: a commit's partitions differ
+/// in size, and without this the last, largest one would be encoded on one core.
 pub(crate) fn write_file(
     table: Table,
     parts: &[RecordBatch],
@@ -87,11 +92,66 @@ pub(crate) fn write_file(
     let memory: usize = parts.iter().map(RecordBatch::get_array_memory_size).sum();
     let mut buf: Vec<u8> = Vec::with_capacity(memory / 4);
     {
-        let mut w = ArrowWriter::try_new(&mut buf, table.file_schema(), Some(props)).map_err(perr)?;
-        for part in parts.iter().filter(|p| p.num_rows() > 0) {
-            w.write(part).map_err(perr)?;
+        let schema = table.file_schema();
+        // The writer sets up the file (schema, Arrow schema metadata, properties); row groups
+        // are then encoded column by column on the pool.
+        let w = ArrowWriter::try_new(&mut buf, schema.clone(), Some(props)).map_err(perr)?;
+        let (mut file, factory) = w.into_serialized_writer().map_err(perr)?;
+        // Leaf columns of each top-level column: a contiguous range of the writers.
+        let descr = file.schema_descr();
+        let mut leaves_of = vec![0..0; schema.fields().len()];
+        for leaf in 0..descr.num_columns() {
+            let root = descr.get_column_root_idx(leaf);
+            if let Some(r) = leaves_of.get_mut(root) {
+                *r = if r.start == r.end {
+                    leaf..leaf + 1
+                } else {
+                    r.start..leaf + 1
+                };
+            }
         }
-        w.close().map_err(perr)?;
+        for (n, group) in row_groups(parts, opts.row_group_rows.max(1)).iter().enumerate() {
+            let mut writers: Vec<Option<ArrowColumnWriter>> = factory
+                .create_column_writers(n)
+                .map_err(perr)?
+                .into_iter()
+                .map(Some)
+                .collect();
+            // One task per top-level column, with that column's writers.
+            let tasks: Vec<(usize, Vec<ArrowColumnWriter>)> = leaves_of
+                .iter()
+                .enumerate()
+                .map(|(col, range)| (col, range.clone().filter_map(|i| writers[i].take()).collect()))
+                .collect();
+            let chunks = tasks
+                .into_par_iter()
+                .map(|(col, mut ws)| -> Result<Vec<ArrowColumnChunk>, ParquetError> {
+                    let field = schema.field(col);
+                    for part in group {
+                        let leaves = compute_leaves(field, part.column(col))?;
+                        if leaves.len() != ws.len() {
+                            return Err(ParquetError::General(format!(
+                                "column {}: {} leaves for {} writers",
+                                field.name(),
+                                leaves.len(),
+                                ws.len()
+                            )));
+                        }
+                        for (w, leaf) in ws.iter_mut().zip(&leaves) {
+                            w.write(leaf)?;
+                        }
+                    }
+                    ws.into_iter().map(ArrowColumnWriter::close).collect()
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(perr)?;
+            let mut rg = file.next_row_group().map_err(perr)?;
+            for chunk in chunks.into_iter().flatten() {
+                chunk.append_to_row_group(&mut rg).map_err(perr)?;
+            }
+            rg.close().map_err(perr)?;
+        }
+        file.close().map_err(perr)?;
     }
     let mut min_time = i64::MAX;
     let mut max_time = i64::MIN;
@@ -120,6 +180,30 @@ pub(crate) fn write_file(
         region,
     };
     Ok((buf, entry))
+}
+
+/// `parts` cut into row groups of at most `rows` rows (slices, no copies), empty parts left out.
+fn row_groups(parts: &[RecordBatch], rows: usize) -> Vec<Vec<RecordBatch>> {
+    let mut out: Vec<Vec<RecordBatch>> = Vec::new();
+    let mut current: Vec<RecordBatch> = Vec::new();
+    let mut room = rows;
+    for part in parts {
+        let mut off = 0;
+        while off < part.num_rows() {
+            let take = room.min(part.num_rows() - off);
+            current.push(part.slice(off, take));
+            off += take;
+            room -= take;
+            if room == 0 {
+                out.push(std::mem::take(&mut current));
+                room = rows;
+            }
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
 }
 
 /// The least and greatest `eventtime` of a batch, if it has any.
@@ -204,4 +288,32 @@ pub(crate) fn read_file(
     };
     let reader = builder.with_batch_size(64 * 1024).build().map_err(perr)?;
     reader.collect::<Result<Vec<_>, _>>().map_err(LakeError::Arrow)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow::array::Int32Array;
+
+    use super::*;
+
+    #[test]
+    fn row_groups_are_cut_across_slices() {
+        let batch = |n: i32| {
+            let col = Int32Array::from((0..n).collect::<Vec<_>>());
+            RecordBatch::try_from_iter([("x", Arc::new(col) as _)]).unwrap()
+        };
+        let parts = [batch(3), batch(0), batch(5), batch(2)];
+        let groups = row_groups(&parts, 4);
+        let sizes: Vec<Vec<usize>> = groups
+            .iter()
+            .map(|g| g.iter().map(RecordBatch::num_rows).collect())
+            .collect();
+        assert_eq!(sizes, [vec![3, 1], vec![4], vec![2]]);
+        // The second group is rows 1..5 of the third part.
+        let v = groups[1][0].column(0).as_primitive::<arrow::datatypes::Int32Type>();
+        assert_eq!(v.values().to_vec(), [1, 2, 3, 4]);
+        assert!(row_groups(&[], 4).is_empty());
+    }
 }

@@ -536,8 +536,11 @@ fn files_keep_object_order_and_no_string_statistics() {
             .collect(),
     );
     let lake = open(dir.path());
+    // Small row groups, so that row groups are cut across slices.
+    let mut o = opts();
+    o.write.row_group_rows = 250;
     let r = lake
-        .ingest(&FileList::walk(src.path()).unwrap().files, &opts(), &NoProgress)
+        .ingest(&FileList::walk(src.path()).unwrap().files, &o, &NoProgress)
         .unwrap();
     assert_eq!((r.records, r.duplicates, r.events_added), (2200, 2, 2198), "{r:?}");
     let snap = lake.snapshot().unwrap();
@@ -545,8 +548,12 @@ fn files_keep_object_order_and_no_string_statistics() {
     for f in snap.table_files(Table::Events) {
         let bytes = bytes::Bytes::from(std::fs::read(dir.path().join(&f.path)).unwrap());
         let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes).unwrap();
+        let groups = builder.metadata().row_groups();
+        let rows: i64 = groups.iter().map(|g| g.num_rows()).sum();
+        assert!(groups.iter().all(|g| g.num_rows() <= 250) && rows == f.rows as i64);
+        assert_eq!(groups.len(), (f.rows as usize).div_ceil(250));
         // Statistics: on the time columns (with a page index), on no string column.
-        for rg in builder.metadata().row_groups() {
+        for rg in groups {
             for c in rg.columns() {
                 let path = c.column_path().string();
                 if path == "eventtime" {
