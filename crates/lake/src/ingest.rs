@@ -482,9 +482,9 @@ struct Written {
 /// order) and then by position in the object, whichever worker read them. The file is written
 /// from zero-copy slices of the workers' batches in that order ([`segments`]); a duplicate (an
 /// `eventID` and recipient already in the lake or earlier in this order) only splits its
-/// segment. Row groups and pages therefore cover a narrow,
-/// mostly increasing span of `eventtime` (objects are delivered every few minutes), which is
-/// what time pruning needs, without sorting or copying the rows.
+/// segment. Row groups and pages therefore cover a narrow, mostly increasing span of
+/// `eventtime` (objects are delivered every few minutes), which is what time pruning needs,
+/// without sorting or copying the rows.
 fn build_partition(
     part: (Table, PartitionValues),
     buf: PartBuf,
