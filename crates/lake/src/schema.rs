@@ -874,53 +874,48 @@ pub(crate) static INSIGHT_COLS: LazyLock<Vec<Col>> = LazyLock::new(|| {
     ]
 });
 
-/// Every leaf column path with its encoding, for writer properties (`useridentity.arn`, …).
-pub(crate) fn leaf_encodings(cols: &[Col]) -> Vec<(String, Enc, bool)> {
-    fn walk(prefix: &str, cols: &[Col], out: &mut Vec<(String, Enc, bool)>) {
-        for c in cols {
-            let path = if prefix.is_empty() {
-                c.name().to_owned()
-            } else {
-                format!("{prefix}.{}", c.name())
-            };
-            match c {
-                Col::Str { enc, .. } => out.push((path, *enc, false)),
-                Col::Json { .. } => out.push((path, Enc::Unique, true)),
-                Col::Struct { fields, .. } => walk(&path, fields, out),
-                Col::Resources { .. } => {
-                    let p = format!("{path}.list.item");
-                    out.push((format!("{p}.arn"), Enc::Plain, false));
-                    out.push((format!("{p}.accountid"), Enc::Dict, false));
-                    out.push((format!("{p}.type"), Enc::Dict, false));
-                    out.push((format!("{p}.arnprefix"), Enc::Plain, false));
-                }
-                _ => {}
-            }
+/// Call `visit` with every column that is not a struct and its dotted path (`useridentity.arn`);
+/// structs are walked into.
+fn for_each_column(prefix: &str, cols: &[Col], visit: &mut dyn FnMut(String, &Col)) {
+    for c in cols {
+        let path = if prefix.is_empty() {
+            c.name().to_owned()
+        } else {
+            format!("{prefix}.{}", c.name())
+        };
+        match c {
+            Col::Struct { fields, .. } => for_each_column(&path, fields, visit),
+            _ => visit(path, c),
         }
     }
+}
+
+/// Every string leaf's Parquet column path with its encoding, for writer properties.
+pub(crate) fn string_leaves(cols: &[Col]) -> Vec<(String, Enc)> {
     let mut out = Vec::new();
-    walk("", cols, &mut out);
+    for_each_column("", cols, &mut |path, c| match c {
+        Col::Str { enc, .. } => out.push((path, *enc)),
+        Col::Json { .. } => out.push((path, Enc::Unique)),
+        Col::Resources { .. } => {
+            let p = format!("{path}.list.item");
+            out.push((format!("{p}.arn"), Enc::Plain));
+            out.push((format!("{p}.accountid"), Enc::Dict));
+            out.push((format!("{p}.type"), Enc::Dict));
+            out.push((format!("{p}.arnprefix"), Enc::Plain));
+        }
+        _ => {}
+    });
     out
 }
 
 /// Dotted paths of the timestamp leaves (`eventtime`, `useridentity.sessioncontext.…`).
 pub(crate) fn time_leaves(cols: &[Col]) -> Vec<String> {
-    fn walk(prefix: &str, cols: &[Col], out: &mut Vec<String>) {
-        for c in cols {
-            let path = if prefix.is_empty() {
-                c.name().to_owned()
-            } else {
-                format!("{prefix}.{}", c.name())
-            };
-            match c {
-                Col::Time { .. } => out.push(path),
-                Col::Struct { fields, .. } => walk(&path, fields, out),
-                _ => {}
-            }
-        }
-    }
     let mut out = Vec::new();
-    walk("", cols, &mut out);
+    for_each_column("", cols, &mut |path, c| {
+        if let Col::Time { .. } = c {
+            out.push(path);
+        }
+    });
     out
 }
 

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::error::LakeError;
 use crate::log::{FileEntry, PartitionValues, StrRange};
-use crate::schema::{Enc, LAYOUT_VERSION, Table, leaf_encodings, time_leaves};
+use crate::schema::{Enc, LAYOUT_VERSION, Table, string_leaves, time_leaves};
 
 /// How files are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,7 +58,7 @@ pub(crate) fn properties(table: Table, opts: &WriteOptions) -> WriterProperties 
             "trailguard.layout".to_owned(),
             LAYOUT_VERSION.to_string(),
         )]));
-    for (path, enc, _json) in leaf_encodings(table.cols()) {
+    for (path, enc) in string_leaves(table.cols()) {
         let col = ColumnPath::from(path.split('.').map(str::to_owned).collect::<Vec<_>>());
         if enc == Enc::Unique {
             b = b.set_column_dictionary_enabled(col.clone(), false);
