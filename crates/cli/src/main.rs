@@ -31,7 +31,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// Keep freed memory for reuse instead of handing it back to the OS.
 ///
 /// `ingest` and `lake compact` build and free a gigabyte of Arrow and Parquet buffers per
-/// commit. By default mimalloc returns freed pages to the kernel within milliseconds, and the
+/// commit. By default mimalloc returns freed pages to the kernel after a second, and the
 /// next commit faults every page in again (each one zeroed by the kernel, a 2 MiB huge page at
 /// a time where transparent huge pages are on): on a 10-million-record ingest that was over a
 /// million page faults and a sixth of the CPU time. Resident memory stays at its peak instead,

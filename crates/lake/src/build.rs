@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use arrow::array::NullBufferBuilder;
 use arrow::array::{
-    ArrayBuilder, ArrayRef, BooleanBuilder, DictionaryArray, Float64Builder, Int64Builder, ListArray, PrimitiveArray,
-    StringBuilder, StructArray, TimestampMicrosecondBuilder,
+    Array, ArrayBuilder, ArrayRef, BooleanBuilder, DictionaryArray, Float64Builder, Int64Builder, ListArray,
+    PrimitiveArray, PrimitiveBuilder, StringBuilder, StructArray, TimestampMicrosecondBuilder,
 };
 use arrow::buffer::{OffsetBuffer, ScalarBuffer};
-use arrow::datatypes::{Int32Type, SchemaRef};
+use arrow::datatypes::{ArrowPrimitiveType, Int32Type, SchemaRef};
 use arrow::error::ArrowError;
 use arrow::record_batch::RecordBatch;
 use rustc_hash::FxHashMap;
@@ -183,6 +183,14 @@ impl ResourcesB {
     }
 }
 
+/// Finish a primitive builder and size the next batch's like this one (same type, time zone
+/// included).
+fn finish_primitive<T: ArrowPrimitiveType>(b: &mut PrimitiveBuilder<T>) -> ArrayRef {
+    let a = b.finish();
+    *b = PrimitiveBuilder::<T>::with_capacity(headroom(a.len())).with_data_type(a.data_type().clone());
+    Arc::new(a)
+}
+
 /// Finish a string builder and size the next batch's like this one.
 fn finish_str(b: &mut StringBuilder) -> ArrayRef {
     let (rows, bytes) = (b.len(), b.values_slice().len());
@@ -240,21 +248,9 @@ impl B {
                 *b = BooleanBuilder::with_capacity(headroom(a.len()));
                 Arc::new(a)
             }
-            B::Time(b) => {
-                let a = b.finish();
-                *b = TimestampMicrosecondBuilder::with_capacity(headroom(a.len())).with_timezone("UTC");
-                Arc::new(a)
-            }
-            B::Int(b) => {
-                let a = b.finish();
-                *b = Int64Builder::with_capacity(headroom(a.len()));
-                Arc::new(a)
-            }
-            B::Float(b) => {
-                let a = b.finish();
-                *b = Float64Builder::with_capacity(headroom(a.len()));
-                Arc::new(a)
-            }
+            B::Time(b) => finish_primitive(b),
+            B::Int(b) => finish_primitive(b),
+            B::Float(b) => finish_primitive(b),
             B::Struct { nulls, children } => {
                 let Col::Struct { fields, .. } = col else {
                     return Err(ArrowError::SchemaError("builder and column disagree".into()));

@@ -40,7 +40,8 @@ const BATCH_ROWS: usize = 32 * 1024;
 /// How to ingest.
 #[derive(Clone, Debug)]
 pub struct IngestOptions {
-    /// How to read the source.
+    /// How to read the source. Its `threads` is not used: objects are read on the lake's own
+    /// pool (see [`crate::Lake::open`]), which also writes the files.
     pub read: ReadOptions,
     /// How to write files.
     pub write: WriteOptions,

@@ -97,31 +97,21 @@ pub(crate) fn write_file(
         // are then encoded column by column on the pool.
         let w = ArrowWriter::try_new(&mut buf, schema.clone(), Some(props)).map_err(perr)?;
         let (mut file, factory) = w.into_serialized_writer().map_err(perr)?;
-        // Leaf columns of each top-level column: a contiguous range of the writers.
+        // How many leaf columns each top-level column has: its writers come next in order.
         let descr = file.schema_descr();
-        let mut leaves_of = vec![0..0; schema.fields().len()];
+        let mut leaves_per_column = vec![0usize; schema.fields().len()];
         for leaf in 0..descr.num_columns() {
-            let root = descr.get_column_root_idx(leaf);
-            if let Some(r) = leaves_of.get_mut(root) {
-                *r = if r.start == r.end {
-                    leaf..leaf + 1
-                } else {
-                    r.start..leaf + 1
-                };
+            if let Some(n) = leaves_per_column.get_mut(descr.get_column_root_idx(leaf)) {
+                *n += 1;
             }
         }
         for (n, group) in row_groups(parts, opts.row_group_rows.max(1)).iter().enumerate() {
-            let mut writers: Vec<Option<ArrowColumnWriter>> = factory
-                .create_column_writers(n)
-                .map_err(perr)?
-                .into_iter()
-                .map(Some)
-                .collect();
+            let mut writers = factory.create_column_writers(n).map_err(perr)?.into_iter();
             // One task per top-level column, with that column's writers.
-            let tasks: Vec<(usize, Vec<ArrowColumnWriter>)> = leaves_of
+            let tasks: Vec<(usize, Vec<ArrowColumnWriter>)> = leaves_per_column
                 .iter()
                 .enumerate()
-                .map(|(col, range)| (col, range.clone().filter_map(|i| writers[i].take()).collect()))
+                .map(|(col, &leaves)| (col, writers.by_ref().take(leaves).collect()))
                 .collect();
             let chunks = tasks
                 .into_par_iter()

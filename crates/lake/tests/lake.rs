@@ -545,6 +545,8 @@ fn files_keep_object_order_and_no_string_statistics() {
     assert_eq!((r.records, r.duplicates, r.events_added), (2200, 2, 2198), "{r:?}");
     let snap = lake.snapshot().unwrap();
     let mut rows_by_account = BTreeMap::new();
+    // Each repeated eventID appears once in the lake.
+    let mut duplicated_ids_seen = 0;
     for f in snap.table_files(Table::Events) {
         let bytes = bytes::Bytes::from(std::fs::read(dir.path().join(&f.path)).unwrap());
         let builder = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(bytes).unwrap();
@@ -592,12 +594,14 @@ fn files_keep_object_order_and_no_string_statistics() {
             ("00000001-0000-4000-8000-000000000004", "a.json", 4),
             ("00000003-0000-4000-8000-000000000003", "c.json", 3),
         ] {
-            if let Some(row) = origin.iter().find(|o| o.2 == id) {
+            for row in origin.iter().filter(|o| o.2 == id) {
                 assert!(row.0.ends_with(key) && row.1 == rec, "{row:?}");
+                duplicated_ids_seen += 1;
             }
         }
         *rows_by_account.entry(f.partition.account.clone()).or_insert(0) += origin.len();
     }
+    assert_eq!(duplicated_ids_seen, 2);
     assert_eq!(rows_by_account.get(a_acct), Some(&1598));
     assert_eq!(rows_by_account.get(b_acct), Some(&600));
 }
